@@ -1,0 +1,67 @@
+"""The build, as a script of named stages: load, resolve, render, write.
+
+Each stage collects errors instead of stopping at the first; the build stops
+before writing anything if any stage found one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.config import load_publication
+from publisher.errors import BuildFailed
+from publisher.output import write_output
+from publisher.posts import load_posts
+from publisher.resolve import resolve
+from publisher.site import make_environment, render_site
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line asked for."""
+
+    root: Path
+    out: Path
+    drafts: bool = False
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Counts for the summary line."""
+
+    posts: int
+    pages: int
+    files: int
+    seconds: float
+    out: Path
+
+    def summary(self) -> str:
+        return f"Built {self.posts:,} posts: {self.pages:,} pages in {self.seconds:.1f} s"
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the publication at `options.root` into `options.out`."""
+    started = time.perf_counter()
+
+    # 1. load: files -> validated posts
+    publication = load_publication(options.root, options.base_url)
+    posts, errors = load_posts(options.root, publication)
+
+    # 2. resolve: links, sections, related posts, rendered bodies
+    site, resolve_errors = resolve(options.root, publication, posts, include_drafts=options.drafts)
+    errors.extend(resolve_errors)
+    if errors:
+        raise BuildFailed(errors)
+
+    # 3. render: web pages (feeds and email join here)
+    env = make_environment(options.root)
+    site_files = render_site(site, env)
+
+    # 4. write: everything at once, or nothing
+    files = write_output(options.out, {"site": site_files})
+
+    pages = sum(1 for name in site_files if name.endswith(".html"))
+    return BuildResult(len(site.entries), pages, files, time.perf_counter() - started, options.out)

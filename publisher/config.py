@@ -1,0 +1,194 @@
+"""The publication's settings: `publication.toml`, validated on load.
+
+Unknown keys and wrong types are errors naming the file, the line and the
+key; every error in the file is reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError, field_validator, model_validator
+
+from publisher.errors import BuildFailed, ContentError
+from publisher.validation import Loc, StrictModel, to_content_errors
+
+CONFIG_NAME = "publication.toml"
+FOLDER_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class Section(StrictModel):
+    """One kind of post; its posts live in `posts/<folder>/`."""
+
+    folder: str
+    name: str
+    singular: str
+    description: str
+    subject_prefix: str = ""
+
+    @field_validator("folder")
+    @classmethod
+    def _safe_folder(cls, value: str) -> str:
+        if not FOLDER_RE.match(value):
+            raise ValueError("must be lowercase letters, digits and single hyphens")
+        return value
+
+
+class Support(StrictModel):
+    """The support/transparency note shown under every post."""
+
+    text: str
+    link: str
+    link_text: str = "Support this work"
+
+
+class Subscribe(StrictModel):
+    """Where a reader subscribes."""
+
+    url: str
+    text: str = "Subscribe"
+
+
+DEFAULT_SECTIONS = (
+    Section(
+        folder="analyses",
+        name="Analyses",
+        singular="Analysis",
+        description="In-depth breakdowns of the systems behind events.",
+    ),
+    Section(
+        folder="playbooks",
+        name="Playbooks",
+        singular="Playbook",
+        description="Actionable step-by-step guides, each responding to an analysis.",
+    ),
+    Section(
+        folder="insights",
+        name="Insights",
+        singular="Insight",
+        description="Short, timely pieces on events as they unfold.",
+    ),
+)
+
+
+class Publication(StrictModel):
+    """Everything a build needs to know about the publication."""
+
+    title: str
+    description: str
+    base_url: str
+    language: str = "en"
+    timezone: str = "UTC"
+    author: str
+    posts_per_page: int = 10
+    sections: list[Section] = list(DEFAULT_SECTIONS)
+    support: Support
+    subscribe: Subscribe
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError("must be an absolute http(s) URL, e.g. https://example.org")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @field_validator("posts_per_page")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_folders(self) -> Publication:
+        folders = [s.folder for s in self.sections]
+        if len(folders) != len(set(folders)):
+            raise ValueError("two sections share a folder")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def section(self, folder: str) -> Section | None:
+        return next((s for s in self.sections if s.folder == folder), None)
+
+
+def load_publication(root: Path, base_url: str | None = None) -> Publication:
+    """Read and validate `publication.toml`; raise `BuildFailed` with every error."""
+    path = root / CONFIG_NAME
+    shown = CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildFailed([ContentError(shown, 1, "(file)", "not found in " + str(root))]) from None
+    except UnicodeDecodeError:
+        raise BuildFailed([ContentError(shown, 1, "(file)", "is not valid UTF-8")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _decode_error_line(str(exc))
+        raise BuildFailed([ContentError(shown, line, "(file)", f"invalid TOML: {exc}")]) from None
+    if base_url is not None:
+        data["base_url"] = base_url
+    try:
+        return Publication.model_validate(data)
+    except ValidationError as exc:
+        lines = toml_key_lines(text)
+
+        def line_of(loc: Loc) -> int:
+            return _closest_line(lines, loc)
+
+        raise BuildFailed(to_content_errors(exc, shown, line_of, Publication)) from None
+
+
+def _decode_error_line(message: str) -> int:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else 1
+
+
+def toml_key_lines(text: str) -> dict[Loc, int]:
+    """Map each key path in a TOML text to the line that sets it.
+
+    tomllib keeps no positions, so this reads the headers and `key =` lines
+    again; it only needs to be right for the files tomllib already accepted.
+    """
+    lines: dict[Loc, int] = {}
+    table: Loc = ()
+    counts: dict[Loc, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("[["):
+            name = tuple(p.strip().strip('"') for p in line.strip("[] ").split("."))
+            index = counts.get(name, 0)
+            counts[name] = index + 1
+            table = (*name, index)
+            lines.setdefault(name, number)
+            lines[table] = number
+        elif line.startswith("["):
+            table = tuple(p.strip().strip('"') for p in line.strip("[] ").split("."))
+            lines[table] = number
+        elif match := re.match(r'^([A-Za-z0-9_\-."]+)\s*=', line):
+            key = tuple(p.strip().strip('"') for p in match.group(1).split("."))
+            lines.setdefault((*table, *key), number)
+    return lines
+
+
+def _closest_line(lines: dict[Loc, int], loc: Loc) -> int:
+    """The line of `loc`, or of its nearest enclosing table."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1

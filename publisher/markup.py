@@ -1,0 +1,192 @@
+"""Markdown to HTML for one post body, with links between posts rewritten.
+
+One `markdown.Markdown` instance is built per renderer and reset between
+posts: building it costs more than converting a typical post.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import Element
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+SUMMARY_LENGTH = 200
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass
+class Body:
+    """What rendering one post body produced."""
+
+    html: str
+    first_paragraph: str
+    headings: list[tuple[int, str, str]]
+    broken_links: list[str] = field(default_factory=list)
+    images: dict[Path, str] = field(default_factory=dict)
+    missing_images: list[str] = field(default_factory=list)
+    images_without_alt: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LinkContext:
+    """Where the post being rendered sits, and where every other post lives."""
+
+    post_file: Path
+    posts_root: Path
+    post_urls: dict[Path, str]
+    media_url: str
+    body: Body
+
+
+def is_relative_reference(url: str) -> bool:
+    """True for `other.md`, `img.png`, `../x/y.md#a`; false for URLs and anchors."""
+    return bool(url) and not _SCHEME_RE.match(url) and not url.startswith(("/", "#", "//"))
+
+
+class _RewriteLinks(Treeprocessor):
+    """Point `.md` links at post URLs and images at their copies in the output."""
+
+    context: LinkContext | None = None
+
+    def run(self, root: Element) -> None:
+        context = self.context
+        assert context is not None
+        base = context.post_file.parent
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            if not is_relative_reference(href):
+                continue
+            parts = urlsplit(href)
+            if not parts.path.endswith(".md"):
+                continue
+            target = _normalise(base, parts.path)
+            url = context.post_urls.get(target)
+            if url is None:
+                context.body.broken_links.append(href)
+                continue
+            element.set("href", url + (f"#{parts.fragment}" if parts.fragment else ""))
+        for element in root.iter("img"):
+            src = element.get("src", "")
+            if not element.get("alt", "").strip():
+                context.body.images_without_alt.append(src)
+            if not is_relative_reference(src):
+                continue
+            url = asset_url(context, urlsplit(src).path)
+            if url is None:
+                context.body.missing_images.append(src)
+                continue
+            element.set("src", url)
+            element.set("loading", "lazy")
+            element.set("decoding", "async")
+        for element in root.iter("li"):
+            box = element.find("input")
+            if box is not None and "task-list-item" in element.get("class", ""):
+                box.set("aria-label", "Done" if "checked" in box.attrib else "To do")
+        context.body.first_paragraph = _first_paragraph(root)
+
+
+def asset_url(context: LinkContext, relative: str) -> str | None:
+    """The output URL of a file referenced from a post, or None if it is missing.
+
+    A file outside `posts/` counts as missing: nothing outside the content
+    folder is ever copied into the output.
+    """
+    target = _normalise(context.post_file.parent, relative)
+    try:
+        inside = target.relative_to(context.posts_root)
+    except ValueError:
+        return None
+    if not target.is_file():
+        return None
+    context.body.images[target] = context.media_url + inside.as_posix()
+    return context.body.images[target]
+
+
+def _normalise(base: Path, relative: str) -> Path:
+    return Path(posixpath.normpath((base / unquote(relative)).as_posix()))
+
+
+def _first_paragraph(root: Element) -> str:
+    for child in root:
+        if child.tag == "p":
+            return _text_without_footnote_refs(child)
+    return ""
+
+
+def _text_without_footnote_refs(element: Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag != "sup":
+            parts.append(_text_without_footnote_refs(child))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+class _LinkExtension(Extension):
+    def __init__(self) -> None:
+        super().__init__()
+        self.processor: _RewriteLinks | None = None
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        self.processor = _RewriteLinks(md)
+        md.treeprocessors.register(self.processor, "publisher-links", 1)
+
+
+class BodyRenderer:
+    """Converts post bodies; one instance serves every post of a build."""
+
+    def __init__(self) -> None:
+        self._links = _LinkExtension()
+        self._md = markdown.Markdown(
+            extensions=[
+                "tables",
+                "footnotes",
+                "fenced_code",
+                "codehilite",
+                "toc",
+                "attr_list",
+                "pymdownx.tasklist",
+                self._links,
+            ],
+            extension_configs={
+                "codehilite": {"guess_lang": False, "css_class": "highlight"},
+                "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
+                "toc": {"permalink": False},
+            },
+            output_format="html",
+        )
+
+    def render(
+        self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
+    ) -> Body:
+        body = Body(html="", first_paragraph="", headings=[])
+        assert self._links.processor is not None
+        self._links.processor.context = LinkContext(post_file, posts_root, post_urls, media_url, body)
+        self._md.reset()
+        body.html = self._md.convert(text)
+        body.headings = list(_flatten_toc(self._md.toc_tokens))  # type: ignore[attr-defined]
+        return body
+
+
+def _flatten_toc(tokens: list[dict]) -> list[tuple[int, str, str]]:
+    out: list[tuple[int, str, str]] = []
+    for token in tokens:
+        out.append((token["level"], token["id"], token["name"]))
+        out.extend(_flatten_toc(token["children"]))
+    return out
+
+
+def summarise(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    """Cut plain text at a word boundary near `limit` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:.-–—")
+    return cut + "…"

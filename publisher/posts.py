@@ -1,0 +1,258 @@
+"""Load stage: Markdown files under `posts/` become validated `Post` objects.
+
+Every file is read and checked before anything is reported, so one build
+shows the author every problem at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError, ValidationInfo, field_validator
+
+from publisher.config import Publication, Section
+from publisher.errors import ContentError
+from publisher.validation import Loc, StrictModel, to_content_errors
+
+POSTS_DIR = "posts"
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+DATE_HELP = "must be a date like 2025-04-22, 2025-04-22T08:30:00 or 2025-04-22T08:30:00-04:00"
+
+
+class FrontMatter(StrictModel):
+    """The keys an author may write between the `---` lines, and nothing else."""
+
+    title: str
+    date: datetime
+    updated: datetime | None = None
+    subtitle: str | None = None
+    summary: str | None = None
+    slug: str | None = None
+    tags: list[str] = []
+    authors: list[str] | None = None
+    cover: str | None = None
+    cover_alt: str | None = None
+    draft: bool = False
+    responds_to: str | None = None
+    related: list[str] = []
+
+    @field_validator("title")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("date", "updated", mode="before")
+    @classmethod
+    def _parse_date(cls, value: object, info: ValidationInfo) -> datetime:
+        zone: tzinfo = info.context["zone"] if info.context else None
+        if not isinstance(value, str):
+            raise ValueError(DATE_HELP)
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} {DATE_HELP}") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=zone)
+        return parsed
+
+    @field_validator("slug", "responds_to")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and not SLUG_RE.match(value):
+            raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits and hyphens")
+        return value
+
+    @field_validator("related")
+    @classmethod
+    def _slugs(cls, value: list[str]) -> list[str]:
+        for item in value:
+            cls._slug(item)
+        return value
+
+    @field_validator("tags", "authors")
+    @classmethod
+    def _no_blank_items(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not item.strip() for item in value):
+            raise ValueError("items must not be empty")
+        return [item.strip() for item in value] if value is not None else None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post as written: its front matter, body and where they came from."""
+
+    source: str  # path shown to the author, relative to the publication root
+    file: Path  # absolute path of the Markdown file
+    section: Section
+    slug: str
+    meta: FrontMatter
+    body: str
+    body_line: int  # file line number of the body's first line
+    field_lines: dict[Loc, int]
+
+    def line_of(self, field: str) -> int:
+        return self.field_lines.get((field,), 1)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text, so we parse them with the zone in mind."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def find_post_files(root: Path) -> list[Path]:
+    """Every `.md` under `posts/`, in a stable order, skipping hidden files."""
+    base = root / POSTS_DIR
+    files = [
+        p
+        for p in base.rglob("*.md")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(base).parts)
+    ]
+    return sorted(files)
+
+
+def load_posts(root: Path, publication: Publication) -> tuple[list[Post], list[ContentError]]:
+    """Read every post file; return the valid posts and every error found."""
+    posts: list[Post] = []
+    errors: list[ContentError] = []
+    for file in find_post_files(root):
+        post, file_errors = load_post(root, file, publication)
+        errors.extend(file_errors)
+        if post is not None:
+            posts.append(post)
+    errors.extend(_duplicate_slugs(posts))
+    return posts, errors
+
+
+def load_post(root: Path, file: Path, publication: Publication) -> tuple[Post | None, list[ContentError]]:
+    """Parse and validate one file."""
+    source = file.relative_to(root).as_posix()
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        return None, [ContentError(source, line, "(file)", message)]
+    text = text.removeprefix("\ufeff")
+
+    errors: list[ContentError] = []
+    section = _section_of(file, root, publication)
+    if section is None:
+        folder = file.relative_to(root / POSTS_DIR).parts
+        where = f"folder {folder[0]!r}" if len(folder) > 1 else "posts/ itself"
+        names = ", ".join(s.folder for s in publication.sections)
+        errors.append(ContentError(source, 1, "section", f"{where} is not a section (sections: {names})"))
+
+    split = _split_front_matter(text)
+    if isinstance(split, ContentError):
+        return None, [*errors, ContentError(source, split.line, split.field, split.message)]
+    header, body, body_line = split
+
+    try:
+        data, lines = _parse_yaml(header)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [*errors, ContentError(source, line, "(front matter)", f"invalid YAML: {problem}")]
+    if not isinstance(data, dict):
+        return None, [
+            *errors,
+            ContentError(source, 2, "(front matter)", "must be a mapping of key: value lines"),
+        ]
+
+    try:
+        meta = FrontMatter.model_validate(data, context={"zone": publication.zone})
+    except ValidationError as exc:
+
+        def line_of(loc: Loc) -> int:
+            for end in range(len(loc), 0, -1):
+                if loc[:end] in lines:
+                    return lines[loc[:end]]
+            return 1
+
+        errors.extend(to_content_errors(exc, source, line_of, FrontMatter))
+        return None, errors
+
+    slug = meta.slug or file.stem
+    if not SLUG_RE.match(slug):
+        errors.append(
+            ContentError(
+                source,
+                1,
+                "slug",
+                f"file name {file.stem!r} is not a valid slug: rename the file or set `slug:` "
+                "(lowercase letters, digits and hyphens)",
+            )
+        )
+    if errors or section is None:
+        return None, errors
+    return Post(source, file, section, slug, meta, body, body_line, lines), []
+
+
+def _section_of(file: Path, root: Path, publication: Publication) -> Section | None:
+    parts = file.relative_to(root / POSTS_DIR).parts
+    return publication.section(parts[0]) if len(parts) > 1 else None
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | ContentError:
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return ContentError("", 1, "(front matter)", "missing: the file must start with a `---` line")
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            header = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return header, body, index + 2
+    return ContentError("", 1, "(front matter)", "not closed: add a `---` line after the front matter")
+
+
+def _parse_yaml(header: str) -> tuple[object, dict[Loc, int]]:
+    """Load the front matter, remembering the file line of every key and list item."""
+    loader = _Loader(header)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {}
+        if not isinstance(node, yaml.MappingNode):
+            return loader.construct_document(node), {}
+        lines: dict[Loc, int] = {}
+        data: dict[object, object] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            data[key] = loader.construct_object(value_node, deep=True)
+            if isinstance(key, str):
+                lines[(key,)] = key_node.start_mark.line + 2
+                if isinstance(value_node, yaml.SequenceNode):
+                    for index, item in enumerate(value_node.value):
+                        lines[(key, index)] = item.start_mark.line + 2
+        return data, lines
+    finally:
+        loader.dispose()
+
+
+def _duplicate_slugs(posts: list[Post]) -> list[ContentError]:
+    by_slug: dict[str, list[Post]] = {}
+    for post in posts:
+        by_slug.setdefault(post.slug, []).append(post)
+    errors = []
+    for slug, same in by_slug.items():
+        if len(same) > 1:
+            for post in same:
+                others = ", ".join(p.source for p in same if p is not post)
+                line = post.line_of("slug") if post.meta.slug else 1
+                errors.append(
+                    ContentError(post.source, line, "slug", f"{slug!r} is also the slug of {others}")
+                )
+    return errors

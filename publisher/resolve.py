@@ -1,0 +1,238 @@
+"""Resolve stage: posts become a linked publication.
+
+Here every cross-reference is checked (`responds_to`, `related`, links to
+other posts' files, images), bodies are converted to HTML, and the lists the
+templates need are built: newest-first order, sections, tags, neighbours.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from slugify import slugify
+
+from publisher.config import Publication, Section
+from publisher.errors import ContentError
+from publisher.markup import Body, BodyRenderer, LinkContext, asset_url, summarise
+from publisher.posts import POSTS_DIR, Post
+
+WORDS_PER_MINUTE = 230
+MEDIA_PATH = "media/"
+
+
+@dataclass
+class Tag:
+    """A tag and the posts that carry it."""
+
+    name: str
+    slug: str
+    url: str
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """A post as the templates see it: rendered body plus everything it links to."""
+
+    post: Post
+    url: str  # site-relative path, e.g. /p/slug/
+    absolute_url: str
+    html: str = ""
+    summary: str = ""
+    reading_minutes: int = 1
+    cover_url: str | None = None
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
+    assets: dict[Path, str] = field(default_factory=dict)
+    tags: list[Tag] = field(default_factory=list)
+    responds_to: Entry | None = None
+    responses: list[Entry] = field(default_factory=list)
+    related: list[Entry] = field(default_factory=list)
+    previous: Entry | None = None
+    next: Entry | None = None
+
+    @property
+    def title(self) -> str:
+        return self.post.meta.title
+
+    @property
+    def subtitle(self) -> str | None:
+        return self.post.meta.subtitle
+
+    @property
+    def section(self) -> Section:
+        return self.post.section
+
+    @property
+    def date(self) -> datetime:
+        return self.post.meta.date
+
+    @property
+    def slug(self) -> str:
+        return self.post.slug
+
+
+@dataclass
+class Site:
+    """The whole resolved publication, newest post first."""
+
+    publication: Publication
+    root_path: str  # path part of the base URL, "" or "/newsletter"
+    entries: list[Entry]
+    by_section: dict[str, list[Entry]]
+    tags: list[Tag]
+
+    def url(self, path: str) -> str:
+        """Site-relative URL for an output path like `tags/` or `style.css`."""
+        return f"{self.root_path}/{path}"
+
+    def absolute(self, url: str) -> str:
+        """Absolute URL for a site-relative one."""
+        parts = urlsplit(self.publication.base_url)
+        return f"{parts.scheme}://{parts.netloc}{url}"
+
+
+def resolve(
+    root: Path, publication: Publication, posts: list[Post], include_drafts: bool = False
+) -> tuple[Site, list[ContentError]]:
+    """Link posts together and render their bodies; collect every error."""
+    root_path = urlsplit(publication.base_url).path.rstrip("/")
+    published = [p for p in posts if include_drafts or not p.meta.draft]
+    published.sort(key=lambda p: (p.meta.date, p.slug), reverse=True)
+    entries = [_entry(p, root_path, publication) for p in published]
+    by_slug = {e.slug: e for e in entries}
+    drafts = {p.slug for p in posts} - set(by_slug)
+    errors: list[ContentError] = []
+
+    for entry in entries:
+        errors.extend(_link_references(entry, by_slug, drafts))
+
+    renderer = BodyRenderer()
+    posts_root = (root / POSTS_DIR).resolve()
+    post_urls = {e.post.file.resolve(): e.url for e in entries}
+    media_url = f"{root_path}/{MEDIA_PATH}"
+    for entry in entries:
+        errors.extend(_render_body(entry, renderer, posts_root, post_urls, media_url, drafts, posts))
+
+    by_section: dict[str, list[Entry]] = {s.folder: [] for s in publication.sections}
+    for entry in entries:
+        by_section[entry.section.folder].append(entry)
+    for section_entries in by_section.values():
+        for older, newer in zip(section_entries[1:], section_entries, strict=False):
+            older.next, newer.previous = newer, older
+
+    site = Site(publication, root_path, entries, by_section, _collect_tags(entries, root_path))
+    return site, errors
+
+
+def _entry(post: Post, root_path: str, publication: Publication) -> Entry:
+    url = f"{root_path}/p/{post.slug}/"
+    origin = urlsplit(publication.base_url)
+    return Entry(post=post, url=url, absolute_url=f"{origin.scheme}://{origin.netloc}{url}")
+
+
+def _link_references(entry: Entry, by_slug: dict[str, Entry], drafts: set[str]) -> list[ContentError]:
+    post = entry.post
+    errors = []
+
+    def missing(slug: str) -> str:
+        if slug in drafts:
+            return f"{slug!r} is a draft: publish it or build with --drafts"
+        return f"no post has the slug {slug!r}"
+
+    target = post.meta.responds_to
+    if target is not None:
+        if target in by_slug:
+            entry.responds_to = by_slug[target]
+            by_slug[target].responses.append(entry)
+        else:
+            errors.append(
+                ContentError(post.source, post.line_of("responds_to"), "responds_to", missing(target))
+            )
+    for index, slug in enumerate(post.meta.related):
+        if slug in by_slug:
+            entry.related.append(by_slug[slug])
+        else:
+            line = post.field_lines.get(("related", index), post.line_of("related"))
+            errors.append(ContentError(post.source, line, "related", missing(slug)))
+    return errors
+
+
+def _render_body(
+    entry: Entry,
+    renderer: BodyRenderer,
+    posts_root: Path,
+    post_urls: dict[Path, str],
+    media_url: str,
+    drafts: set[str],
+    posts: list[Post],
+) -> list[ContentError]:
+    post = entry.post
+    file = post.file.resolve()
+    body = renderer.render(post.body, file, posts_root, post_urls, media_url)
+    entry.html = body.html
+    entry.headings = body.headings
+    entry.assets = dict(body.images)
+    entry.summary = post.meta.summary or summarise(body.first_paragraph)
+    words = len(post.body.split())
+    entry.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+    errors = []
+    draft_files = {p.file.resolve() for p in posts if p.slug in drafts}
+    for href in body.broken_links:
+        target = (file.parent / urlsplit(href).path).resolve()
+        if target in draft_files:
+            message = f"links to {href!r}, a draft: publish it or build with --drafts"
+        else:
+            message = f"links to {href!r}, which is not a post file"
+        errors.append(ContentError(post.source, _body_line(post, href), "link", message))
+    for src in body.missing_images:
+        errors.append(
+            ContentError(
+                post.source, _body_line(post, src), "image", f"{src!r} does not exist next to the post"
+            )
+        )
+    if post.meta.cover is not None:
+        context = LinkContext(file, posts_root, post_urls, media_url, Body("", "", []))
+        entry.cover_url = (
+            asset_url(context, post.meta.cover) if _is_local(post.meta.cover) else post.meta.cover
+        )
+        if entry.cover_url is None:
+            errors.append(
+                ContentError(
+                    post.source,
+                    post.line_of("cover"),
+                    "cover",
+                    f"{post.meta.cover!r} does not exist next to the post",
+                )
+            )
+        entry.assets.update(context.body.images)
+    return errors
+
+
+def _is_local(url: str) -> bool:
+    return "://" not in url
+
+
+def _body_line(post: Post, needle: str) -> int:
+    """The file line of the first body line that mentions `needle`."""
+    for offset, line in enumerate(post.body.split("\n")):
+        if needle in line:
+            return post.body_line + offset
+    return post.body_line
+
+
+def _collect_tags(entries: list[Entry], root_path: str) -> list[Tag]:
+    tags: dict[str, Tag] = {}
+    for entry in entries:
+        for name in entry.post.meta.tags:
+            slug = slugify(name) or "tag"
+            tag = tags.get(slug)
+            if tag is None:
+                tag = tags[slug] = Tag(name, slug, f"{root_path}/tags/{slug}/")
+            if entry not in tag.entries:
+                tag.entries.append(entry)
+                entry.tags.append(tag)
+    return sorted(tags.values(), key=lambda t: (t.name.lower(), t.slug))
