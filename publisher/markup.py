@@ -86,10 +86,32 @@ class _RewriteLinks(Treeprocessor):
             element.set("loading", "lazy")
             element.set("decoding", "async")
         for element in root.iter("li"):
-            box = element.find("input")
-            if box is not None and "task-list-item" in element.get("class", ""):
-                box.set("aria-label", "Done" if "checked" in box.attrib else "To do")
+            _mark_task(element)
         context.body.first_paragraph = _first_paragraph(root)
+
+
+TASK_RE = re.compile(r"^\[([ xX])\]\s+")
+
+
+def _mark_task(item: Element) -> None:
+    """Turn `[ ] text` / `[x] text` at the start of a list item into a checkbox.
+
+    The checkbox is disabled (a post is not a form) and labelled, so a screen
+    reader announces it; email replaces it with a plain character.
+    """
+    holder = item[0] if len(item) and item[0].tag == "p" and not (item.text or "").strip() else item
+    match = TASK_RE.match(holder.text or "")
+    if match is None:
+        return
+    done = match.group(1) != " "
+    holder.text = " " + (holder.text or "")[match.end() :]
+    box = Element("input", {"type": "checkbox", "disabled": "disabled"})
+    if done:
+        box.set("checked", "checked")
+    box.set("aria-label", "Done" if done else "To do")
+    holder.insert(0, box)
+    box.tail, holder.text = holder.text, ""
+    item.set("class", (item.get("class", "") + " task-list-item").strip())
 
 
 def asset_url(context: LinkContext, relative: str) -> str | None:
@@ -152,12 +174,10 @@ class BodyRenderer:
                 "codehilite",
                 "toc",
                 "attr_list",
-                "pymdownx.tasklist",
                 self._links,
             ],
             extension_configs={
                 "codehilite": {"guess_lang": False, "css_class": "highlight"},
-                "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
                 "toc": {"permalink": False},
             },
             output_format="html",

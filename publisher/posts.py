@@ -165,6 +165,9 @@ def load_post(root: Path, file: Path, publication: Publication) -> tuple[Post | 
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and context.line + 2 != line:
+            problem += f" ({getattr(exc, 'context', 'starting')} on line {context.line + 2})"
         return None, [*errors, ContentError(source, line, "(front matter)", f"invalid YAML: {problem}")]
     if not isinstance(data, dict):
         return None, [

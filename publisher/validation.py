@@ -23,6 +23,15 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+PLAIN_WORDS = {
+    "list_type": "must be a list: [a, b], or one `- item` per line",
+    "bool_type": "must be true or false",
+    "string_type": "must be text (quote it if it looks like a number, date or true/false)",
+    "int_type": "must be a whole number",
+    "model_type": "must be a table of keys",
+}
+
+
 def allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
     """The keys that the (nested) model at `loc` accepts, for "unknown field"."""
     current: object = model
@@ -52,6 +61,8 @@ def describe(error: dict, allowed: list[str]) -> str:
         return "unknown field (allowed: " + ", ".join(allowed) + ")"
     if kind == "missing":
         return "required field is missing"
+    if kind in PLAIN_WORDS:
+        return PLAIN_WORDS[kind]
     message = str(error["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
