@@ -15,7 +15,7 @@ from publisher.build import BuildOptions, build
 from publisher.errors import BuildFailed
 
 
-@click.group()
+@click.group(name="publisher")
 @click.version_option(__version__, prog_name="publisher")
 def main() -> None:
     """Turn Markdown posts into a web archive, feeds and newsletter email."""
