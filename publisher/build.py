@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from publisher.clock import build_now
 from publisher.config import load_publication
 from publisher.errors import BuildFailed
 from publisher.output import write_output
@@ -25,7 +27,9 @@ class BuildOptions:
     root: Path
     out: Path
     drafts: bool = False
+    future: bool = False
     base_url: str | None = None
+    now: datetime | None = None  # what "now" is for scheduled posts; None: the clock
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,15 @@ def build(options: BuildOptions) -> BuildResult:
     posts, errors = load_posts(options.root, publication)
 
     # 2. resolve: links, sections, related posts, rendered bodies
-    site, resolve_errors = resolve(options.root, publication, posts, include_drafts=options.drafts)
+    now = options.now or build_now()
+    site, resolve_errors = resolve(
+        options.root,
+        publication,
+        posts,
+        include_drafts=options.drafts,
+        include_future=options.future,
+        now=now,
+    )
     errors.extend(resolve_errors)
     if errors:
         raise BuildFailed(errors)

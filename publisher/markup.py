@@ -117,15 +117,16 @@ def _mark_task(item: Element) -> None:
 def asset_url(context: LinkContext, relative: str) -> str | None:
     """The output URL of a file referenced from a post, or None if it is missing.
 
-    A file outside `posts/` counts as missing: nothing outside the content
-    folder is ever copied into the output.
+    A file outside `posts/` counts as missing, and so does a symlink that
+    points out of it: nothing outside the content folder is ever copied into
+    the output.
     """
     target = _normalise(context.post_file.parent, relative)
     try:
         inside = target.relative_to(context.posts_root)
     except ValueError:
         return None
-    if not target.is_file():
+    if not target.is_file() or not target.resolve().is_relative_to(context.posts_root):
         return None
     context.body.images[target] = context.media_url + inside.as_posix()
     return context.body.images[target]

@@ -95,16 +95,35 @@ class Site:
         return f"{parts.scheme}://{parts.netloc}{url}"
 
 
+def held_back(post: Post, include_drafts: bool, include_future: bool, now: datetime | None) -> str | None:
+    """Why a post is left out of this build, or None if it is in."""
+    if post.meta.draft and not include_drafts:
+        return "a draft: publish it or build with --drafts"
+    if not include_future and now is not None and post.meta.date > now:
+        return f"scheduled for {post.meta.date.isoformat()}: build with --future to include it"
+    return None
+
+
 def resolve(
-    root: Path, publication: Publication, posts: list[Post], include_drafts: bool = False
+    root: Path,
+    publication: Publication,
+    posts: list[Post],
+    include_drafts: bool = False,
+    include_future: bool = False,
+    now: datetime | None = None,
 ) -> tuple[Site, list[ContentError]]:
-    """Link posts together and render their bodies; collect every error."""
+    """Link posts together and render their bodies; collect every error.
+
+    Drafts (unless `include_drafts`) and posts dated after `now` (unless
+    `include_future`) are left out; linking to one of them is an error.
+    """
     root_path = urlsplit(publication.base_url).path.rstrip("/")
-    published = [p for p in posts if include_drafts or not p.meta.draft]
+    reasons = {p.slug: held_back(p, include_drafts, include_future, now) for p in posts}
+    published = [p for p in posts if reasons[p.slug] is None]
     published.sort(key=lambda p: (p.meta.date, p.slug), reverse=True)
     entries = [_entry(p, root_path, publication) for p in published]
     by_slug = {e.slug: e for e in entries}
-    drafts = {p.slug for p in posts} - set(by_slug)
+    drafts = {slug: reason for slug, reason in reasons.items() if reason is not None}
     errors: list[ContentError] = []
 
     for entry in entries:
@@ -134,13 +153,13 @@ def _entry(post: Post, root_path: str, publication: Publication) -> Entry:
     return Entry(post=post, url=url, absolute_url=f"{origin.scheme}://{origin.netloc}{url}")
 
 
-def _link_references(entry: Entry, by_slug: dict[str, Entry], drafts: set[str]) -> list[ContentError]:
+def _link_references(entry: Entry, by_slug: dict[str, Entry], drafts: dict[str, str]) -> list[ContentError]:
     post = entry.post
     errors = []
 
     def missing(slug: str) -> str:
         if slug in drafts:
-            return f"{slug!r} is a draft: publish it or build with --drafts"
+            return f"{slug!r} is {drafts[slug]}"
         return f"no post has the slug {slug!r}"
 
     target = post.meta.responds_to
@@ -167,7 +186,7 @@ def _render_body(
     posts_root: Path,
     post_urls: dict[Path, str],
     media_url: str,
-    drafts: set[str],
+    drafts: dict[str, str],
     posts: list[Post],
 ) -> list[ContentError]:
     post = entry.post
@@ -180,11 +199,11 @@ def _render_body(
     words = len(post.body.split())
     entry.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
     errors = []
-    draft_files = {p.file.resolve() for p in posts if p.slug in drafts}
+    draft_files = {p.file.resolve(): drafts[p.slug] for p in posts if p.slug in drafts}
     for href in body.broken_links:
         target = (file.parent / urlsplit(href).path).resolve()
         if target in draft_files:
-            message = f"links to {href!r}, a draft: publish it or build with --drafts"
+            message = f"links to {href!r}, {draft_files[target]}"
         else:
             message = f"links to {href!r}, which is not a post file"
         errors.append(ContentError(post.source, _body_line(post, href), "link", message))

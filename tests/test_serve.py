@@ -1,0 +1,132 @@
+"""`publisher serve`: live preview that rebuilds, reloads, survives errors and
+never serves a file outside the output folder."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Publication, run
+
+from publisher.server import resolve_request
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("GET", path)  # sent as is: no client-side normalising of ../
+    response = connection.getresponse()
+    return response.status, response.read().decode("utf-8", "replace")
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def server(publication: Publication) -> Iterator[tuple[Publication, int, subprocess.Popen[str]]]:
+    publication.post("insights/hello.md", title="Hello", body="First version of the text.")
+    publication.post("analyses/wip.md", title="Unfinished", draft="true")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "serve", "--root", str(publication.root), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        wait_for(lambda: get(port, "/")[0] == 200)
+        yield publication, port, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serves_pages_with_drafts_and_the_reload_script(
+    server: tuple[Publication, int, subprocess.Popen[str]],
+) -> None:
+    _, port, _ = server
+    status, home = get(port, "/")
+    assert status == 200 and "/_publisher/version" in home
+    status, page = get(port, "/p/hello/")
+    assert status == 200 and "First version of the text." in page
+    assert get(port, "/p/wip/")[0] == 200, "serve includes drafts"
+    assert get(port, "/static/style.css")[0] == 200
+
+
+def test_an_edit_is_served_within_seconds(server: tuple[Publication, int, subprocess.Popen[str]]) -> None:
+    publication, port, _ = server
+    version = get(port, "/_publisher/version")[1]
+    publication.post("insights/hello.md", title="Hello", body="Second version, edited.")
+    wait_for(lambda: "Second version, edited." in get(port, "/p/hello/")[1], seconds=10)
+    assert get(port, "/_publisher/version")[1] != version, "the open tab sees a new version and reloads"
+
+
+def test_a_broken_post_shows_the_error_and_the_server_stays_up(
+    server: tuple[Publication, int, subprocess.Popen[str]],
+) -> None:
+    publication, port, process = server
+    publication.write("posts/insights/hello.md", "---\ntitle: Hello\ndate: someday\n---\nBody.\n")
+    wait_for(lambda: get(port, "/p/hello/")[0] == 500, seconds=10)
+    status, page = get(port, "/")
+    assert status == 500
+    assert "posts/insights/hello.md:3: date: &#x27;someday&#x27; must be a date" in page
+    assert "/_publisher/version" in page, "the error page reloads itself once fixed"
+    assert process.poll() is None
+    publication.post("insights/hello.md", title="Hello", body="Fixed again.")
+    wait_for(lambda: "Fixed again." in get(port, "/p/hello/")[1], seconds=10)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../publication.toml",
+        "/%2e%2e/publication.toml",
+        "/p/%2E%2E/%2e%2e/%2e%2e/publication.toml",
+        "/..%2fx",
+    ],
+)
+def test_path_traversal_is_refused(server: tuple[Publication, int, subprocess.Popen[str]], path: str) -> None:
+    _, port, _ = server
+    status, body = get(port, path)
+    assert status in (403, 404)
+    assert "[subscribe]" not in body
+
+
+def test_symlinks_out_of_the_folder_are_not_followed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (tmp_path / "secret.txt").write_text("secret")
+    (site / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (site / "ok.txt").write_text("ok")
+    assert resolve_request(site, "/leak.txt") is None
+    assert resolve_request(site, "/ok.txt") == (site / "ok.txt").resolve()
+
+
+def test_the_reload_script_never_reaches_build_output(publication: Publication) -> None:
+    publication.post("insights/hello.md", title="Hello")
+    assert run("build", "--root", str(publication.root)).exit_code == 0
+    for file in publication.out.rglob("*"):
+        if file.is_file():
+            assert b"_publisher/version" not in file.read_bytes(), file
