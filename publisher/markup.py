@@ -32,6 +32,9 @@ class Body:
     images: dict[Path, str] = field(default_factory=dict)
     missing_images: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
+    # (href as written, target post file or None for this post, fragment)
+    anchors: list[tuple[str, Path | None, str]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -61,6 +64,8 @@ class _RewriteLinks(Treeprocessor):
         base = context.post_file.parent
         for element in root.iter("a"):
             href = element.get("href", "")
+            if href.startswith("#") and len(href) > 1:
+                context.body.anchors.append((href, None, unquote(href[1:])))
             if not is_relative_reference(href):
                 continue
             parts = urlsplit(href)
@@ -71,6 +76,8 @@ class _RewriteLinks(Treeprocessor):
             if url is None:
                 context.body.broken_links.append(href)
                 continue
+            if parts.fragment:
+                context.body.anchors.append((href, target, unquote(parts.fragment)))
             element.set("href", url + (f"#{parts.fragment}" if parts.fragment else ""))
         for element in root.iter("img"):
             src = element.get("src", "")
@@ -88,6 +95,7 @@ class _RewriteLinks(Treeprocessor):
         for element in root.iter("li"):
             _mark_task(element)
         context.body.first_paragraph = _first_paragraph(root)
+        context.body.ids = {str(element.get("id")) for element in root.iter() if element.get("id")}
 
 
 TASK_RE = re.compile(r"^\[([ xX])\]\s+")

@@ -47,6 +47,9 @@ class Entry:
     cover_url: str | None = None
     headings: list[tuple[int, str, str]] = field(default_factory=list)
     assets: dict[Path, str] = field(default_factory=dict)
+    anchors: list[tuple[str, Path | None, str]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    images_without_alt: list[str] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     responds_to: Entry | None = None
     responses: list[Entry] = field(default_factory=list)
@@ -195,6 +198,7 @@ def _render_body(
     entry.html = body.html
     entry.headings = body.headings
     entry.assets = dict(body.images)
+    entry.anchors, entry.ids, entry.images_without_alt = body.anchors, body.ids, body.images_without_alt
     entry.summary = post.meta.summary or summarise(body.first_paragraph)
     words = len(post.body.split())
     entry.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
@@ -206,11 +210,11 @@ def _render_body(
             message = f"links to {href!r}, {draft_files[target]}"
         else:
             message = f"links to {href!r}, which is not a post file"
-        errors.append(ContentError(post.source, _body_line(post, href), "link", message))
+        errors.append(ContentError(post.source, body_line(post, href), "link", message))
     for src in body.missing_images:
         errors.append(
             ContentError(
-                post.source, _body_line(post, src), "image", f"{src!r} does not exist next to the post"
+                post.source, body_line(post, src), "image", f"{src!r} does not exist next to the post"
             )
         )
     if post.meta.cover is not None:
@@ -235,7 +239,7 @@ def _is_local(url: str) -> bool:
     return "://" not in url
 
 
-def _body_line(post: Post, needle: str) -> int:
+def body_line(post: Post, needle: str) -> int:
     """The file line of the first body line that mentions `needle`."""
     for offset, line in enumerate(post.body.split("\n")):
         if needle in line:
