@@ -14,6 +14,7 @@ from pathlib import Path
 from publisher.clock import build_now
 from publisher.config import load_publication
 from publisher.errors import BuildFailed
+from publisher.feeds import render_feeds
 from publisher.output import write_output
 from publisher.posts import load_posts
 from publisher.resolve import resolve
@@ -41,9 +42,11 @@ class BuildResult:
     files: int
     seconds: float
     out: Path
+    feeds: int = 0
 
     def summary(self) -> str:
-        return f"Built {self.posts:,} posts: {self.pages:,} pages in {self.seconds:.1f} s"
+        feeds = f", {self.feeds:,} feeds" if self.feeds else ""
+        return f"Built {self.posts:,} posts: {self.pages:,} pages{feeds} in {self.seconds:.1f} s"
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -71,9 +74,12 @@ def build(options: BuildOptions) -> BuildResult:
     # 3. render: web pages (feeds and email join here)
     env = make_environment(options.root)
     site_files = render_site(site, env)
+    feed_files = render_feeds(site)
+    site_files.update(feed_files)
 
     # 4. write: everything at once, or nothing
     files = write_output(options.out, {"site": site_files})
 
     pages = sum(1 for name in site_files if name.endswith(".html"))
-    return BuildResult(len(site.entries), pages, files, time.perf_counter() - started, options.out)
+    seconds = time.perf_counter() - started
+    return BuildResult(len(site.entries), pages, files, seconds, options.out, feeds=len(feed_files))

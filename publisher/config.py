@@ -74,6 +74,27 @@ DEFAULT_SECTIONS = (
 )
 
 
+class FeedSettings(StrictModel):
+    """How many posts the feeds carry, and the icon feed readers show."""
+
+    max_items: int = 50
+    icon: str | None = None  # a file in the built site, e.g. static/icon.png, or an https:// URL
+
+    @field_validator("max_items")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("icon")
+    @classmethod
+    def _icon(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or re.search(r"[\s\"<>]", value)):
+            raise ValueError("must be a path in the site, e.g. static/icon.png, or an https:// URL")
+        return value
+
+
 class Publication(StrictModel):
     """Everything a build needs to know about the publication."""
 
@@ -87,6 +108,7 @@ class Publication(StrictModel):
     sections: list[Section] = list(DEFAULT_SECTIONS)
     support: Support
     subscribe: Subscribe
+    feeds: FeedSettings = FeedSettings()
 
     @field_validator("base_url")
     @classmethod
