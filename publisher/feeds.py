@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urlsplit
 
+import lxml.html
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.media import MediaEntryExtension
@@ -28,6 +29,7 @@ from feedgen.util import xml_elem
 from lxml.etree import _Element
 
 from publisher import __version__
+from publisher.markup import summarise
 from publisher.resolve import Entry, Site
 from publisher.urls import absolutize
 
@@ -61,6 +63,7 @@ class _Item:
 
     entry: Entry
     content_html: str
+    summary: str  # plain text
     authors: list[str]
     categories: list[str]
     updated: datetime | None
@@ -144,8 +147,9 @@ def _json_item(item: _Item) -> dict[str, object]:
         "url": entry.absolute_url,
         "title": entry.title,
         "content_html": item.content_html,
-        "summary": entry.summary,
     }
+    if item.summary:
+        data["summary"] = item.summary
     if item.cover_url:
         data["image"] = item.cover_url
     data["date_published"] = entry.date.isoformat()
@@ -215,6 +219,7 @@ class _ItemCache:
         item = _Item(
             entry=entry,
             content_html="",
+            summary=entry.summary or _text_summary(entry.html),
             authors=list(meta.authors or [site.publication.author]),
             categories=[entry.section.name, *(tag.name for tag in entry.tags)],
             updated=max(meta.updated, entry.date) if meta.updated else None,
@@ -248,7 +253,8 @@ class _ItemCache:
             feed_entry.author(name=name)
         for name in item.categories:
             feed_entry.category(term=name)
-        feed_entry.summary(escape(entry.summary), type="html")  # RSS description, Atom summary
+        if item.summary:
+            feed_entry.summary(escape(item.summary), type="html")  # RSS description, Atom summary
         feed_entry.content(item.content_html, type="html")  # RSS content:encoded, Atom content
         if item.cover_url and item.cover_type:
             # RSS asks for a length; 0 is the convention when it is not known.
@@ -316,6 +322,14 @@ def _newest(entries: list[Entry]) -> datetime | None:
     """The latest date any of `entries` was published or updated."""
     dates = [max(e.date, e.post.meta.updated or e.date) for e in entries]
     return max(dates) if dates else None
+
+
+def _text_summary(html: str) -> str:
+    """A summary for a post with no paragraph: without one, feedgen would put the
+    whole post in the RSS description and leave out `content:encoded`."""
+    if not html.strip():
+        return ""
+    return summarise(lxml.html.fragment_fromstring(html, create_parent="div").text_content())
 
 
 def _absolute(site: Site, url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import html
 import json
 import re
 import time
@@ -487,7 +488,7 @@ def test_a_base_url_with_a_path_keeps_it_everywhere(publication: Publication) ->
 def test_the_build_summary_counts_feeds(publication: Publication) -> None:
     publication.post("analyses/a.md")
     result = publication.build()
-    assert ", 9 feeds in " in result.stdout
+    assert re.match(r"Built 1 posts: \d+ pages, 9 feeds\b", result.stdout), result.stdout
 
 
 # ---- autodiscovery and the visible link
@@ -531,3 +532,20 @@ def test_section_pages_announce_their_own_feeds_first(sample_site: Path, section
     assert [a["href"] for a in visible.find_all("a")] == [f"/{section}/feed.xml", f"/{section}/atom.xml"]
     # other pages do not announce a section's feed
     assert alternates(sample_site / "index.html") == SITE_FEEDS
+
+
+def test_summaries_are_text_readers_show_as_written(publication: Publication) -> None:
+    publication.post("analyses/a.md", title="A", summary="'Fees < costs & <b>more</b>'")
+    publication.post("analyses/b.md", title="B", date="2026-01-06", body="- only\n- a list")
+    assert publication.build().exit_code == 0
+    site = publication.out / "site"
+    for name in ("feed.xml", "atom.xml"):
+        b, a = parse(site / name).entries
+        assert html.unescape(a.summary) == "Fees < costs & <b>more</b>", "shown as text, not as markup"
+        assert b.summary == "only a list", "a post without a paragraph gets one from its text"
+        assert "<li>only</li>" in b.content[0].value
+    items = xml(site / "feed.xml").findall("channel/item")
+    assert items[1].findtext("description") == "Fees &lt; costs &amp; &lt;b&gt;more&lt;/b&gt;"
+    assert all(item.find("content:encoded", NS) is not None for item in items)
+    doc = json.loads((site / "feed.json").read_text(encoding="utf-8"))
+    assert [i["summary"] for i in doc["items"]] == ["only a list", "Fees < costs & <b>more</b>"]
