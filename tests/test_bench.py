@@ -1,0 +1,96 @@
+"""The benchmark's generated publication must keep building, or the benchmark rots.
+
+No timings here: only that publisher builds the synthetic posts, one page per
+post, with every link between posts resolved, and that the converters for
+Pelican and Hugo rewrite every such link (neither tool is run).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import REPO, run
+from html_links import fragment_ids, internal_links, target_file
+
+POSTS = 9
+
+
+def load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench"] = module  # dataclasses look their module up while building classes
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = load_bench()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    root = tmp_path_factory.mktemp("bench") / "pub"
+    return root, bench.generate(root, POSTS, seed=7)
+
+
+def test_generator_writes_realistic_posts_in_every_section(generated: tuple[Path, list[Path]]) -> None:
+    _, files = generated
+    assert len(files) == POSTS
+    assert {f.parent.name for f in files} == {"analyses", "playbooks", "insights"}
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert 13_000 <= len(text.encode()) <= 19_000, file
+        for marker in ("\n## ", "\n- **", "\n|---|", "\n> ", "[^1]: ", "](../"):
+            assert marker in text, (file.name, marker)
+
+
+def test_generator_is_deterministic(generated: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    _, files = generated
+    again = bench.generate(tmp_path / "again", POSTS, seed=7)
+    assert [f.read_bytes() for f in again] == [f.read_bytes() for f in files]
+
+
+def test_publisher_builds_one_page_per_post_with_links_resolved(
+    generated: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    root, files = generated
+    out = tmp_path / "out"
+    result = run("build", "--root", str(root), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    site = out / "site"
+    pages = sorted(site.glob("p/*/index.html"))
+    assert sorted(p.parent.name for p in pages) == sorted(f.stem for f in files)
+    ids: dict[Path, set[str]] = {}
+    between_posts = 0
+    for page, url in internal_links(site, "civicledger.example"):
+        if page.parent.parent != site / "p":
+            continue
+        assert ".md" not in url, (page, url)
+        target = target_file(site, page, url)
+        assert target.is_file(), (page, url)
+        fragment = urlsplit(url).fragment
+        if fragment:
+            assert fragment in ids.setdefault(target, fragment_ids(target)), (page, url)
+        between_posts += urlsplit(url).path.startswith("/p/") and target != page
+    assert between_posts >= 3 * POSTS
+
+
+def test_converters_rewrite_every_link_between_posts(
+    generated: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    root, files = generated
+    pelican = bench.to_pelican(root, tmp_path / "pelican")
+    hugo = bench.to_hugo(root, tmp_path / "hugo")
+    compile((pelican / "pelicanconf.py").read_text(encoding="utf-8"), "pelicanconf.py", "exec")
+    assert (hugo / "layouts" / "_default" / "single.html").is_file()
+    for site, marker in ((pelican, "]({filename}/"), (hugo, ']({{< relref "/')):
+        converted = [f for f in sorted((site / "content").glob("*/*.md")) if f.name != "_index.md"]
+        assert sorted(f.name for f in converted) == sorted(f.name for f in files)
+        for file in converted:
+            text = file.read_text(encoding="utf-8")
+            assert "](../" not in text and marker in text, file
