@@ -16,6 +16,15 @@ from publisher.cli import main
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options must be added here, in the top-level conftest, to be seen on every run."""
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="browser suite: save screenshots of a post and an email under build/screenshots/",
+    )
+
+
 @pytest.fixture(scope="session")
 def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample publication, built once per test session."""

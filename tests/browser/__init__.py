@@ -1,0 +1,1 @@
+"""The browser suite: pages and emails in headless Chromium, axe-core and the Nu Html Checker."""
