@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,6 +51,85 @@ class Subscribe(StrictModel):
 
     url: str
     text: str = "Subscribe"
+
+
+# A merge tag is a per-subscriber placeholder that the email service fills in
+# at send time: `{{ unsubscribe_url }}`, `*|UNSUB|*`, `%unsubscribe_url%`.
+MERGE_TAG_MARKS = ("{", "*|", "%", "[", "<")
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+LINK_HELP = "must be an https:// URL or your email service's merge tag, e.g. {{ unsubscribe_url }}"
+
+
+def is_merge_tag(value: str) -> bool:
+    """True for a placeholder such as `*|UNSUB|*`; false for a URL."""
+    return not _SCHEME_RE.match(value) and any(mark in value for mark in MERGE_TAG_MARKS)
+
+
+def _link_or_merge_tag(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if '"' in value or "\n" in value or not (value.startswith("https://") or is_merge_tag(value)):
+        raise ValueError(LINK_HELP)
+    return value
+
+
+def _mailbox(value: str | None) -> str | None:
+    if value is None:
+        return None
+    _, address = parseaddr(value)
+    if "\n" in value or "@" not in address:
+        raise ValueError(f"{value!r} is not an email address, e.g. Name <news@example.org>")
+    return value.strip()
+
+
+class EmailSettings(StrictModel):
+    """Who the email edition is from, and where its per-subscriber links point.
+
+    The unsubscribe and preferences links are usually merge tags that the email
+    service replaces for each subscriber, so they are kept exactly as written.
+    """
+
+    from_address: str
+    reply_to: str | None = None
+    to: str | None = None
+    postal_address: str
+    unsubscribe_url: str = "{{ unsubscribe_url }}"
+    preferences_url: str | None = None
+    list_unsubscribe_url: str | None = None
+    list_unsubscribe_mailto: str | None = None
+    comment_url: str | None = None
+
+    @field_validator("from_address", "reply_to", "to")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return _mailbox(value)
+
+    @field_validator("unsubscribe_url", "preferences_url", "list_unsubscribe_url")
+    @classmethod
+    def _link(cls, value: str | None) -> str | None:
+        return _link_or_merge_tag(value)
+
+    @field_validator("list_unsubscribe_mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^mailto:[^@\s\"]+@[^\s\"]+$", value):
+            raise ValueError("must be a mailto: URL, e.g. mailto:unsubscribe@example.org?subject=unsubscribe")
+        return value
+
+    @field_validator("comment_url")
+    @classmethod
+    def _comment(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(https://|mailto:)[^\s\"]+$", value):
+            raise ValueError("must be an https:// or mailto: URL; {url} stands for the post's URL")
+        return value
+
+    @field_validator("postal_address")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty: anti-spam laws require a postal address in every email")
+        return value.strip()
 
 
 DEFAULT_SECTIONS = (
@@ -108,6 +188,7 @@ class Publication(StrictModel):
     sections: list[Section] = list(DEFAULT_SECTIONS)
     support: Support
     subscribe: Subscribe
+    email: EmailSettings
     feeds: FeedSettings = FeedSettings()
 
     @field_validator("base_url")
