@@ -13,6 +13,7 @@ from pathlib import Path
 
 from publisher.clock import build_now
 from publisher.config import load_publication
+from publisher.emails import render_emails
 from publisher.errors import BuildFailed
 from publisher.feeds import render_feeds
 from publisher.output import write_output
@@ -43,10 +44,17 @@ class BuildResult:
     seconds: float
     out: Path
     feeds: int = 0
+    emails: int = 0
+    warnings: tuple[str, ...] = ()  # worth telling the author; never fail the build
 
     def summary(self) -> str:
         feeds = f", {self.feeds:,} feeds" if self.feeds else ""
-        return f"Built {self.posts:,} posts: {self.pages:,} pages{feeds} in {self.seconds:.1f} s"
+        emails = f", {self.emails:,} emails" if self.emails else ""
+        return f"Built {self.posts:,} posts: {self.pages:,} pages{feeds}{emails} in {self.seconds:.1f} s"
+
+    @property
+    def email_dir(self) -> Path:
+        return self.out / "email"
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -76,10 +84,23 @@ def build(options: BuildOptions) -> BuildResult:
     site_files = render_site(site, env)
     feed_files = render_feeds(site)
     site_files.update(feed_files)
+    emails = render_emails(site, env)
+    trees = {"site": site_files}
+    if emails.files:  # write_output cannot swap in an empty folder
+        trees["email"] = emails.files
 
     # 4. write: everything at once, or nothing
-    files = write_output(options.out, {"site": site_files})
+    files = write_output(options.out, trees)
 
     pages = sum(1 for name in site_files if name.endswith(".html"))
     seconds = time.perf_counter() - started
-    return BuildResult(len(site.entries), pages, files, seconds, options.out, feeds=len(feed_files))
+    return BuildResult(
+        len(site.entries),
+        pages,
+        files,
+        seconds,
+        options.out,
+        feeds=len(feed_files),
+        emails=emails.count,
+        warnings=tuple(emails.warnings),
+    )

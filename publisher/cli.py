@@ -73,7 +73,7 @@ def build_options(command: Callable[..., None]) -> Callable[..., None]:
     help="Output folder.  [default: ROOT/build]",
 )
 def build_command(root: Path, drafts: bool, future: bool, base_url: str | None, out: Path | None) -> None:
-    """Build the web archive into OUT/site/."""
+    """Build the web archive into OUT/site/ and the email edition into OUT/email/."""
     options = BuildOptions(
         root=root,
         out=out or root / "build",
@@ -86,7 +86,12 @@ def build_command(root: Path, drafts: bool, future: bool, base_url: str | None, 
         result = build(options)
     except BuildFailed as failure:
         fail(failure)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary())
+    if result.emails:
+        emails = result.email_dir.as_posix()
+        click.echo(f"Emails: {emails}/ (open {emails}/<slug>.html in a browser to preview)")
 
 
 @main.command("new")

@@ -1,0 +1,279 @@
+"""Render stage for the email edition: every post as send-ready email.
+
+For each post this writes `<slug>.html` (CSS inlined, for pasting or
+uploading into an email service), `<slug>.txt` (the plain-text alternative)
+and `<slug>.eml` (both in one MIME message). The body comes from the resolved
+`Entry`, already rendered from Markdown; here its URLs are made absolute and
+its checkboxes and images made safe for mail clients.
+
+Inlining is the expensive step, so one `Premailer` serves the whole build and
+the stylesheet is parsed once. Merge tags such as `{{ unsubscribe_url }}` are
+swapped for inert tokens while lxml and premailer handle the HTML (either
+would URL-encode them) and put back verbatim at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cssutils
+import lxml.html
+from jinja2 import Environment
+from lxml import etree
+from markupsafe import Markup
+
+# premailer caches parsed selectors and declarations in one shared cache of 128
+# entries by default; a stylesheet with more rules than that would be
+# re-parsed for every email. The size is read once, when premailer is imported.
+os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "2048")
+from premailer import Premailer
+
+from publisher.config import EmailSettings, is_merge_tag
+from publisher.email_parts import EmailParts, display_width, email_parts
+from publisher.mime import build_message
+from publisher.plaintext import render_text
+from publisher.resolve import Entry, Site
+from publisher.urls import absolute_url
+
+TEMPLATE = "email/post.html"
+STYLESHEET = "email/email.css"
+GMAIL_CLIP_BYTES = 100 * 1024  # Gmail clips messages from about 102 KB
+# Zero-width-ish filler after the preheader, so the inbox preview line shows
+# the summary and not the first words of the body.
+PREHEADER_FILLER = "\u2007\u034f" * 120 + "\u00ad" * 160
+TASK_BOXES = {True: ("☑", "Done"), False: ("☐", "To do")}
+DOCTYPE = "<!DOCTYPE html>"
+
+
+@dataclass
+class EmailEdition:
+    """The `email/` output tree, and what the author should hear about it."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One post's three files."""
+
+    html: str
+    text: str
+    message: bytes
+
+
+def render_emails(site: Site, env: Environment) -> EmailEdition:
+    """Email HTML, text and MIME for every published post."""
+    renderer = EmailRenderer(site, env)
+    edition = EmailEdition()
+    for entry in site.entries:
+        email = renderer.render(entry)
+        html = email.html.encode("utf-8")
+        edition.files[f"{entry.slug}.html"] = html
+        edition.files[f"{entry.slug}.txt"] = email.text.encode("utf-8")
+        edition.files[f"{entry.slug}.eml"] = email.message
+        edition.count += 1
+        if len(html) > GMAIL_CLIP_BYTES:
+            edition.warnings.append(
+                f"{entry.post.source}: email is {round(len(html) / 1024)} KB, "
+                "over Gmail's 102 KB clipping limit"
+            )
+    return edition
+
+
+class EmailRenderer:
+    """Renders emails one post at a time; set up once per build."""
+
+    def __init__(self, site: Site, env: Environment) -> None:
+        self.site = site
+        self.template = env.get_template(TEMPLATE)
+        inline_css, self.media_css = split_stylesheet(template_source(env, STYLESHEET))
+        self.inliner = _Inliner(
+            css_text=inline_css,
+            base_url=None,  # we make URLs absolute ourselves; premailer would mangle merge tags
+            allow_network=False,
+            disable_validation=True,
+            disable_leftover_css=True,
+            # The template sets width and bgcolor where Outlook needs them; from CSS
+            # they would land on elements that may not carry them (<img>, <pre>, <sup>).
+            disable_basic_attributes=["width", "height", "bgcolor", "valign"],
+            align_floating_images=False,  # nothing floats; it would re-parse every image style
+            cssutils_logging_level=logging.CRITICAL,
+        )
+        self.merge_tags = MergeTags(_tag_settings(site.publication.email))
+        # cssutils would write #112233 as #123, which IBM Notes misreads.
+        cssutils.ser.prefs.minimizeColorHash = False
+
+    def render(self, entry: Entry) -> RenderedEmail:
+        parts = email_parts(self.site, entry)
+        body = parse_body(entry)
+        text = render_text(parts, body)
+        html = self.html(parts, body)
+        return RenderedEmail(html, text, build_message(parts, html, text))
+
+    def html(self, parts: EmailParts, body: lxml.html.HtmlElement) -> str:
+        entry = parts.entry
+        prepare_for_email(body, {self.site.absolute(url): file for file, url in entry.assets.items()})
+        page = self.template.render(
+            entry=entry,
+            publication=parts.publication,
+            site=self.site,
+            parts=parts,
+            view_url=parts.view_url,
+            home_url=parts.home_url,
+            authors=parts.authors,
+            date=parts.date,
+            cover=parts.cover,
+            sections=parts.sections,
+            support_url=parts.support_url,
+            subscribe_url=parts.subscribe_url,
+            reply=parts.reply,
+            unsubscribe_url=self.merge_tags.protect(parts.unsubscribe_url),
+            preferences_url=self.merge_tags.protect(parts.preferences_url),
+            preheader=entry.summary,
+            preheader_filler=PREHEADER_FILLER,
+            body=Markup(fragment_html(body)),
+        )
+        document = lxml.html.document_fromstring(page)
+        self.inliner.transform(document)
+        self._finish(document)
+        out = etree.tostring(document, method="html", encoding="unicode", doctype=DOCTYPE)
+        return self.merge_tags.restore(out).rstrip("\n") + "\n"
+
+    def _finish(self, document: lxml.html.HtmlElement) -> None:
+        """Add the @media rules as the one <style> block; drop classes the body no longer needs."""
+        if self.media_css:
+            head = document.find("head")
+            if head is not None:
+                style = etree.SubElement(head, "style")
+                style.text = self.media_css
+        for container in document.find_class("post-body"):
+            for element in container.iterdescendants():
+                if isinstance(element.tag, str) and "class" in element.attrib:
+                    del element.attrib["class"]
+
+
+class _Inliner(Premailer):
+    """Premailer that parses each stylesheet once per build, not once per email."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self._parsed: dict[tuple[str, int], tuple[list, list]] = {}
+
+    def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list, list]:
+        key = (css_body, ruleset_index)
+        if key not in self._parsed:
+            self._parsed[key] = super()._parse_style_rules(css_body, ruleset_index)
+        return self._parsed[key]
+
+
+class MergeTags:
+    """Hides merge tags from lxml and premailer, then puts them back verbatim."""
+
+    TOKEN = "publisher-merge-tag-{}"
+    _TOKEN_RE = re.compile(r"publisher-merge-tag-(\d+)")
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self.tags = [value for value in dict.fromkeys(values) if is_merge_tag(value)]
+
+    def protect(self, value: str | None) -> str | None:
+        if value is None or value not in self.tags:
+            return value
+        return self.TOKEN.format(self.tags.index(value))
+
+    def restore(self, html: str) -> str:
+        return self._TOKEN_RE.sub(lambda match: self.tags[int(match.group(1))], html)
+
+
+def _tag_settings(settings: EmailSettings) -> list[str]:
+    return [v for v in (settings.unsubscribe_url, settings.preferences_url) if v]
+
+
+def template_source(env: Environment, name: str) -> str:
+    """A template file's text, found the way templates are (the publication's own first)."""
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, name)
+    return source
+
+
+def split_stylesheet(css: str) -> tuple[str, str]:
+    """(rules to inline, @media blocks to keep in <style>), comments dropped."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    inline: list[str] = []
+    media: list[str] = []
+    position = 0
+    while position < len(css):
+        opening = css.find("{", position)
+        if opening == -1:
+            break
+        depth, cursor = 1, opening + 1
+        while depth and cursor < len(css):
+            depth += {"{": 1, "}": -1}.get(css[cursor], 0)
+            cursor += 1
+        rule = css[position:cursor].strip()
+        (media if rule.startswith("@") else inline).append(_compact(rule))
+        position = cursor
+    return "\n".join(inline), "\n".join(media)
+
+
+def _compact(rule: str) -> str:
+    return re.sub(r"\s*([{};,])\s*", r"\1", " ".join(rule.split()))
+
+
+def parse_body(entry: Entry) -> lxml.html.HtmlElement:
+    """The post body as an element tree inside a <div>, every URL absolute."""
+    root = lxml.html.fragment_fromstring(entry.html, create_parent="div") if entry.html.strip() else None
+    if root is None:
+        return lxml.html.Element("div")
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in ("href", "src"):
+            value = element.get(attribute)
+            if value is not None:
+                element.set(attribute, absolute_url(value, entry.absolute_url))
+    return root
+
+
+def prepare_for_email(root: lxml.html.HtmlElement, image_files: dict[str, Path]) -> None:
+    """Make the body safe for mail clients: no form controls, sized images, no back-links."""
+    for box in list(root.iter("input")):
+        done = box.get("checked") is not None
+        char, label = TASK_BOXES[done]
+        mark = lxml.html.Element("span", {"class": "task-box", "role": "img", "aria-label": label})
+        mark.text = char
+        mark.tail = box.tail
+        box.getparent().replace(box, mark)
+        item = mark.getparent()
+        while item is not None and item.tag != "li":
+            item = item.getparent()
+        if item is not None and item.getparent() is not None:
+            listing = item.getparent()
+            if "task-list" not in listing.get("class", "").split():
+                listing.set("class", (listing.get("class", "") + " task-list").strip())
+    for image in root.iter("img"):
+        image.set("alt", image.get("alt", ""))
+        image.set("width", str(display_width(image_files.get(image.get("src", "")))))
+        for attribute in ("loading", "decoding", "height"):
+            image.attrib.pop(attribute, None)
+    for table in root.iter("table"):
+        table.set("width", "100%")
+        table.set("cellpadding", "0")
+        table.set("cellspacing", "0")
+    for backref in list(root.find_class("footnote-backref")):
+        backref.drop_tree()
+
+
+def fragment_html(root: lxml.html.HtmlElement) -> str:
+    """The children of `root` as HTML, without `root` itself."""
+    html = lxml.html.tostring(root, encoding="unicode")
+    return html[len("<div>") : -len("</div>")] if html.startswith("<div>") else html
+
+
+__all__ = ["EmailEdition", "EmailRenderer", "RenderedEmail", "render_emails", "split_stylesheet"]
