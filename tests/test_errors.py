@@ -18,7 +18,7 @@ CASES = {
     "broken YAML": (
         "analyses/broken.md",
         "---\ntitle: [unclosed\ndate: 2026-01-01\n---\nbody\n",
-        "posts/analyses/broken.md:3: (front matter): invalid YAML: expected ',' or ']', but got ':'"
+        "posts/analyses/broken.md:3: (front matter): invalid YAML: did not find expected ',' or ']'"
         " (while parsing a flow sequence on line 2)",
     ),
     "missing title": (
