@@ -199,11 +199,11 @@ def inspect(
     Returns, per "<width> px <what>", the problems found. Light mode gets
     every axe rule; dark mode only changes colours, so it gets the colour rules.
     """
-    cache: dict[tuple[str, tuple[int, ...]], Inspection] = {}
+    cache: dict[tuple[str, tuple[int, ...], bool], Inspection] = {}
     pages = Pages(browser, server, sample_out / "site", base_url)
 
     def run(path: str, widths: tuple[int, ...], strip_styles: bool = False) -> Inspection:
-        key = (path, widths)
+        key = (path, widths, strip_styles)
         if key not in cache:
             found: Inspection = {}
             for width in widths:

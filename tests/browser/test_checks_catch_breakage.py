@@ -81,8 +81,15 @@ def test_vnu_lets_emails_keep_what_email_needs_and_nothing_else(
     assert "Bad value “{{ not_configured }}”" in as_email[1]
 
 
-def test_the_sample_configures_its_merge_tags() -> None:
-    assert "{{ unsubscribe_url }}" in email_merge_tags()
+def test_merge_tags_are_the_email_urls_of_publication_toml(tmp_path: Path) -> None:
+    (tmp_path / "publication.toml").write_text(
+        '[email]\nfrom_address = "x@example.org"\nunsubscribe_url = "*|UNSUB|*"\n'
+        'preferences_url = "{{ subscriber_preferences_url }}"\n',
+        encoding="utf-8",
+    )
+    assert email_merge_tags(tmp_path) == {"*|UNSUB|*", "{{ subscriber_preferences_url }}"}
+    (tmp_path / "publication.toml").write_text('title = "No email table"\n', encoding="utf-8")
+    assert email_merge_tags(tmp_path) == frozenset()
 
 
 @pytest.mark.parametrize(
