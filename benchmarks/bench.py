@@ -43,6 +43,7 @@ SECTIONS = ("analyses", "playbooks", "insights")
 SECTION_WEIGHTS = (4, 3, 3)
 TARGET_BYTES = 15_000  # about 15 KB of Markdown per post
 LAST_DATE = datetime(2024, 12, 31, 7, 0)  # the newest post; the others one day apart before it
+NAMES = {"publisher": "publisher", "pelican": "Pelican", "hugo": "Hugo"}
 PLANNED_HEADINGS = 12
 LINKABLE_HEADINGS = 3  # every post has at least this many sections, so fragments into them resolve
 
@@ -376,7 +377,6 @@ def plan(posts: int, seed: int) -> list[PlannedPost]:
         topic = rng.choice(TOPICS)
         title = rng.choice(TITLE_PATTERNS[section]).format(topic=topic)
         slug = f"{slugify(title)}-{index + 1}"
-        earlier = [p.slug for p in planned]
         summary = Writer(rng).sentence()
         planned.append(
             PlannedPost(
@@ -392,7 +392,7 @@ def plan(posts: int, seed: int) -> list[PlannedPost]:
                 summary=summary,
                 headings=rng.sample(HEADINGS, PLANNED_HEADINGS),
                 responds_to=rng.choice(analyses) if section == "playbooks" else None,
-                related=rng.sample(earlier, min(2, len(earlier))),
+                related=[planned[i].slug for i in rng.sample(range(index), min(2, index))],
             )
         )
         if section == "analyses":
@@ -403,10 +403,11 @@ def plan(posts: int, seed: int) -> list[PlannedPost]:
 def body(post: PlannedPost, planned: Sequence[PlannedPost], rng: random.Random) -> str:
     """About TARGET_BYTES of Markdown: sections with lists, a table, a quote, footnotes and links."""
     write = Writer(rng)
-    others = [p for p in planned if p is not post] or [post]
 
     def link() -> str:
-        target = rng.choice(others)
+        target = rng.choice(planned)
+        while target is post and len(planned) > 1:
+            target = rng.choice(planned)
         if rng.random() < 0.4:
             heading = rng.choice(target.headings[:LINKABLE_HEADINGS])
             return (
@@ -898,10 +899,26 @@ def machine() -> dict[str, Any]:
     }
 
 
+def git_state() -> str:
+    """The commit measured, and whether the code differed from it: figures are compared across commits."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD").strip()
+        changed = git("status", "--porcelain", "--", "publisher", "templates", "pyproject.toml").strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f" (git {commit}{', with uncommitted changes' if changed else ''})"
+
+
 def versions(use_pelican: bool, use_hugo: bool) -> dict[str, str]:
     from importlib.metadata import version
 
-    found = {"publisher": version("publisher")}
+    found = {"publisher": version("publisher") + git_state()}
     if use_pelican:
         found["pelican"] = version("pelican")
     if use_hugo:
@@ -1030,11 +1047,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.posts:,} posts ({markdown_mb:.1f} MB of Markdown), median of {args.runs} runs; "
         f"{about['cpu']}, {about['cores']} cores, Python {about['python']}, {about['system']}"
     )
-    print(", ".join(f"{tool} {v}" for tool, v in found.items()) + ("" if use_hugo else "; Hugo not measured"))
+    print(
+        ", ".join(f"{NAMES[tool]} {v}" for tool, v in found.items())
+        + ("" if use_hugo else "; Hugo not measured")
+    )
     print()
     print(table(results, checks))
     cpu = [
-        f"{tool} {kind.replace('_', '-')} {m.cpu_seconds:.2f}"
+        f"{NAMES[tool]} {kind.replace('_', '-')} {m.cpu_seconds:.2f}"
         for tool, measures in results.items()
         for kind, m in measures.items()
     ]
