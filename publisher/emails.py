@@ -6,10 +6,14 @@ and `<slug>.eml` (both in one MIME message). The body comes from the resolved
 `Entry`, already rendered from Markdown; here its URLs are made absolute and
 its checkboxes and images made safe for mail clients.
 
-Inlining is the expensive step, so one `Premailer` serves the whole build and
-the stylesheet is parsed once. Merge tags such as `{{ unsubscribe_url }}` are
-swapped for inert tokens while lxml and premailer handle the HTML (either
-would URL-encode them) and put back verbatim at the end.
+Inlining is the expensive step, so it is set up once per build and the
+stylesheet parsed once. Its cost is selectors times elements, so the post
+body and the frame around it are inlined apart: rules written as
+`.post-body <selector>` are matched against the body alone, all other rules
+against the frame alone, and the body is put into the frame afterwards.
+Merge tags such as `{{ unsubscribe_url }}` are swapped for inert tokens while
+lxml and premailer handle the HTML (either would URL-encode them) and put
+back verbatim at the end.
 """
 
 from __future__ import annotations
@@ -48,6 +52,19 @@ GMAIL_CLIP_BYTES = 100 * 1024  # Gmail clips messages from about 102 KB
 PREHEADER_FILLER = "\u2007\u034f" * 120 + "\u00ad" * 160
 TASK_BOXES = {True: ("☑", "Done"), False: ("☐", "To do")}
 DOCTYPE = "<!DOCTYPE html>"
+BODY_SCOPE = ".post-body"  # the class of the template element that holds the body
+BODY_MARKER = "publisher:post-body"  # a comment standing in for the body in the frame
+INLINER_OPTIONS: dict[str, object] = {
+    "base_url": None,  # we make URLs absolute ourselves; premailer would mangle merge tags
+    "allow_network": False,
+    "disable_validation": True,
+    "disable_leftover_css": True,
+    # The template sets width and bgcolor where Outlook needs them; from CSS
+    # they would land on elements that may not carry them (<img>, <pre>, <sup>).
+    "disable_basic_attributes": ["width", "height", "bgcolor", "valign"],
+    "align_floating_images": False,  # nothing floats; it would re-parse every image style
+    "cssutils_logging_level": logging.CRITICAL,
+}
 
 
 @dataclass
@@ -93,19 +110,10 @@ class EmailRenderer:
     def __init__(self, site: Site, env: Environment) -> None:
         self.site = site
         self.template = env.get_template(TEMPLATE)
-        inline_css, self.media_css = split_stylesheet(template_source(env, STYLESHEET))
-        self.inliner = _Inliner(
-            css_text=inline_css,
-            base_url=None,  # we make URLs absolute ourselves; premailer would mangle merge tags
-            allow_network=False,
-            disable_validation=True,
-            disable_leftover_css=True,
-            # The template sets width and bgcolor where Outlook needs them; from CSS
-            # they would land on elements that may not carry them (<img>, <pre>, <sup>).
-            disable_basic_attributes=["width", "height", "bgcolor", "valign"],
-            align_floating_images=False,  # nothing floats; it would re-parse every image style
-            cssutils_logging_level=logging.CRITICAL,
-        )
+        sheet = split_stylesheet(template_source(env, STYLESHEET))
+        self.media_css = sheet.media
+        self.frame_inliner = _Inliner(css_text=sheet.frame, **INLINER_OPTIONS)
+        self.body_inliner = _Inliner(css_text=sheet.body, **INLINER_OPTIONS)
         self.merge_tags = MergeTags(_tag_settings(site.publication.email))
         # cssutils would write #112233 as #123, which IBM Notes misreads.
         cssutils.ser.prefs.minimizeColorHash = False
@@ -120,6 +128,11 @@ class EmailRenderer:
     def html(self, parts: EmailParts, body: lxml.html.HtmlElement) -> str:
         entry = parts.entry
         prepare_for_email(body, {self.site.absolute(url): file for file, url in entry.assets.items()})
+        body.set("class", BODY_SCOPE[1:])
+        self.body_inliner.transform(body)
+        for element in body.iter():
+            if isinstance(element.tag, str):
+                element.attrib.pop("class", None)  # styled now; media queries use the frame's class
         page = self.template.render(
             entry=entry,
             publication=parts.publication,
@@ -138,25 +151,49 @@ class EmailRenderer:
             preferences_url=self.merge_tags.protect(parts.preferences_url),
             preheader=entry.summary,
             preheader_filler=PREHEADER_FILLER,
-            body=Markup(fragment_html(body)),
+            body=Markup(f"<!--{BODY_MARKER}-->"),
         )
         document = lxml.html.document_fromstring(page)
-        self.inliner.transform(document)
-        self._finish(document)
+        self.frame_inliner.transform(document)
+        self._finish(document, body)
         out = etree.tostring(document, method="html", encoding="unicode", doctype=DOCTYPE)
         return self.merge_tags.restore(out).rstrip("\n") + "\n"
 
-    def _finish(self, document: lxml.html.HtmlElement) -> None:
-        """Add the @media rules as the one <style> block; drop classes the body no longer needs."""
+    def _finish(self, document: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> None:
+        """Put the inlined body in its place; add the @media rules as the one <style> block."""
+        for marker in document.iter(etree.Comment):
+            if marker.text == BODY_MARKER:
+                _replace_with_contents(marker, body)
+                break
         if self.media_css:
             head = document.find("head")
             if head is not None:
                 style = etree.SubElement(head, "style")
                 style.text = self.media_css
-        for container in document.find_class("post-body"):
-            for element in container.iterdescendants():
-                if isinstance(element.tag, str) and "class" in element.attrib:
-                    del element.attrib["class"]
+
+
+def _replace_with_contents(marker: etree._Element, container: lxml.html.HtmlElement) -> None:
+    """Put the text and children of `container` where `marker` is, and drop the marker."""
+    parent = marker.getparent()
+    index = parent.index(marker)
+    previous = parent[index - 1] if index else None
+    _add_text(parent, previous, container.text)
+    children = list(container)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    _add_text(parent, children[-1] if children else previous, marker.tail)
+    marker.tail = None
+    parent.remove(marker)
+
+
+def _add_text(parent: etree._Element, before: etree._Element | None, text: str | None) -> None:
+    """Append `text` after `before` (a child of `parent`), or at the start of `parent`."""
+    if not text:
+        return
+    if before is None:
+        parent.text = (parent.text or "") + text
+    else:
+        before.tail = (before.tail or "") + text
 
 
 class _Inliner(Premailer):
@@ -202,10 +239,20 @@ def template_source(env: Environment, name: str) -> str:
     return source
 
 
-def split_stylesheet(css: str) -> tuple[str, str]:
-    """(rules to inline, @media blocks to keep in <style>), comments dropped."""
+@dataclass(frozen=True)
+class Stylesheet:
+    """`email.css` sorted by where each rule goes."""
+
+    frame: str  # inlined into the template's own elements
+    body: str  # `.post-body …` rules, inlined into the post body
+    media: str  # @media blocks, kept in <style>
+
+
+def split_stylesheet(css: str) -> Stylesheet:
+    """Sort the rules of `css` into frame, body and @media; comments dropped."""
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    inline: list[str] = []
+    frame: list[str] = []
+    body: list[str] = []
     media: list[str] = []
     position = 0
     while position < len(css):
@@ -216,10 +263,24 @@ def split_stylesheet(css: str) -> tuple[str, str]:
         while depth and cursor < len(css):
             depth += {"{": 1, "}": -1}.get(css[cursor], 0)
             cursor += 1
-        rule = css[position:cursor].strip()
-        (media if rule.startswith("@") else inline).append(_compact(rule))
+        rule = _compact(css[position:cursor].strip())
         position = cursor
-    return "\n".join(inline), "\n".join(media)
+        if rule.startswith("@"):
+            media.append(rule)
+            continue
+        selectors, _, declarations = rule.partition("{")
+        inside = [s for s in selectors.split(",") if _in_body(s)]
+        outside = [s for s in selectors.split(",") if s and not _in_body(s)]
+        for group, selected in ((body, inside), (frame, outside)):
+            if selected:
+                group.append(",".join(selected) + "{" + declarations)
+    return Stylesheet("\n".join(frame), "\n".join(body), "\n".join(media))
+
+
+def _in_body(selector: str) -> bool:
+    """`.post-body p` and `.post-body > ul` style the body; `.post-body` alone is the frame's."""
+    rest = selector.removeprefix(BODY_SCOPE)
+    return rest != selector and rest[:1] in (" ", ">", "+", "~")
 
 
 def _compact(rule: str) -> str:
@@ -270,10 +331,11 @@ def prepare_for_email(root: lxml.html.HtmlElement, image_files: dict[str, Path])
         backref.drop_tree()
 
 
-def fragment_html(root: lxml.html.HtmlElement) -> str:
-    """The children of `root` as HTML, without `root` itself."""
-    html = lxml.html.tostring(root, encoding="unicode")
-    return html[len("<div>") : -len("</div>")] if html.startswith("<div>") else html
-
-
-__all__ = ["EmailEdition", "EmailRenderer", "RenderedEmail", "render_emails", "split_stylesheet"]
+__all__ = [
+    "EmailEdition",
+    "EmailRenderer",
+    "RenderedEmail",
+    "Stylesheet",
+    "render_emails",
+    "split_stylesheet",
+]

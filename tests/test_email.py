@@ -14,6 +14,7 @@ from conftest import REPO, Publication, run
 
 from publisher.build import BuildOptions, build
 from publisher.config import load_publication
+from publisher.emails import split_stylesheet
 
 SETTINGS = load_publication(REPO)
 MERGE_TAGS = {SETTINGS.email.unsubscribe_url, SETTINGS.email.preferences_url}
@@ -471,6 +472,18 @@ def test_a_publication_can_override_the_email_stylesheet_and_template(publicatio
     paragraph = soup.select_one(".post-body p")
     assert style_of(paragraph)["color"] == "#112233"
     assert soup.find("a", string="Read online")
+
+
+def test_stylesheet_rules_are_sorted_into_frame_body_and_media() -> None:
+    sheet = split_stylesheet(
+        "/* note */ .post-body { padding: 1px; }\n"
+        ".post-body p, .title { color: #111111; }\n"
+        ".post-body > ul { margin: 0; }\n"
+        "@media (max-width: 600px) { .card { padding: 0 !important; } }\n"
+    )
+    assert sheet.frame == ".post-body{padding: 1px;}\n.title{color: #111111;}"
+    assert sheet.body == ".post-body p{color: #111111;}\n.post-body > ul{margin: 0;}"
+    assert sheet.media == "@media (max-width: 600px){.card{padding: 0 !important;}}"
 
 
 def test_non_ascii_subject_is_encoded(publication: Publication) -> None:
