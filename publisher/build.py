@@ -1,25 +1,40 @@
 """The build, as a script of named stages: load, resolve, render, write.
 
 Each stage collects errors instead of stopping at the first; the build stops
-before writing anything if any stage found one.
+before writing anything if any stage found one. What an earlier build already
+made is reused: parsed posts and rendered bodies come from the cache under
+the output folder, and an output file whose key is unchanged is kept as it
+is (its modification time too). Posts are converted and emails rendered on
+every core.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
+from publisher.cache import BuildCache, CachedBody
+from publisher.checks import broken_anchors, editorial_warnings
 from publisher.clock import build_now
-from publisher.config import load_publication
-from publisher.emails import render_emails
-from publisher.errors import BuildFailed
+from publisher.config import CONFIG_NAME, load_publication
+from publisher.emails import GMAIL_CLIP_BYTES, EmailRenderer
+from publisher.errors import BuildFailed, ContentError, WarningsFailed
 from publisher.feeds import render_feeds
-from publisher.output import write_output
+from publisher.fingerprint import code_digest, digest, entry_page_digest, files_digest
+from publisher.markup import Body, BodyRenderer
+from publisher.output import Staging
+from publisher.parallel import available_cores, run_in_order
 from publisher.posts import load_posts
-from publisher.resolve import resolve
-from publisher.site import make_environment, render_site
+from publisher.resolve import BodyContext, Entry, Site, render_body, resolve
+from publisher.site import Job, make_environment, site_jobs, template_dirs
+
+EMAIL_TEMPLATES = "email/"
+
+Progress = Callable[[str, int], Callable[[int], None]]  # (stage, total) -> advance(n)
 
 
 @dataclass(frozen=True)
@@ -32,11 +47,16 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     now: datetime | None = None  # what "now" is for scheduled posts; None: the clock
+    clean: bool = False  # ignore the cache
+    jobs: int = 0  # worker processes; 0: one per core
+    strict: bool = False  # warnings fail the build
+    write: bool = True  # False for `publisher check`
+    progress: Progress | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class BuildResult:
-    """Counts for the summary line."""
+    """Counts for the summary line, and what the author should hear about."""
 
     posts: int
     pages: int
@@ -45,12 +65,18 @@ class BuildResult:
     out: Path
     feeds: int = 0
     emails: int = 0
-    warnings: tuple[str, ...] = ()  # worth telling the author; never fail the build
+    warnings: list[ContentError] = field(default_factory=list)
+    rebuilt: int = 0  # posts whose page, body or email was rendered again
+    written: list[str] = field(default_factory=list)  # output files whose bytes changed
 
     def summary(self) -> str:
         feeds = f", {self.feeds:,} feeds" if self.feeds else ""
         emails = f", {self.emails:,} emails" if self.emails else ""
-        return f"Built {self.posts:,} posts: {self.pages:,} pages{feeds}{emails} in {self.seconds:.1f} s"
+        cached = self.posts - self.rebuilt
+        reuse = f" ({self.rebuilt:,} rebuilt, {cached:,} cached)" if cached else ""
+        return (
+            f"Built {self.posts:,} posts: {self.pages:,} pages{feeds}{emails} in {self.seconds:.1f} s{reuse}"
+        )
 
     @property
     def email_dir(self) -> Path:
@@ -60,47 +86,244 @@ class BuildResult:
 def build(options: BuildOptions) -> BuildResult:
     """Build the publication at `options.root` into `options.out`."""
     started = time.perf_counter()
+    cache = BuildCache() if options.clean else BuildCache.load(options.out)
+    cache.code = code_digest()
+    jobs = options.jobs or available_cores()
 
     # 1. load: files -> validated posts
     publication = load_publication(options.root, options.base_url)
-    posts, errors = load_posts(options.root, publication)
+    posts, errors = load_posts(options.root, publication, cache.posts)
 
     # 2. resolve: links, sections, related posts, rendered bodies
-    now = options.now or build_now()
+    bodies = _BodyCache(cache, jobs, options.progress)
     site, resolve_errors = resolve(
         options.root,
         publication,
         posts,
         include_drafts=options.drafts,
         include_future=options.future,
-        now=now,
+        now=options.now or build_now(),
+        render_bodies=bodies.render,
     )
     errors.extend(resolve_errors)
+    anchors = broken_anchors(site)
+    if not options.write:  # `check` rejects what `build` only warns about
+        errors.extend(anchors)
     if errors:
         raise BuildFailed(errors)
+    warnings = editorial_warnings(site) + (anchors if options.write else [])
 
-    # 3. render: web pages (feeds and email join here)
+    # 3. render web pages, feeds and emails, keeping what is unchanged
     env = make_environment(options.root)
-    site_files = render_site(site, env)
-    feed_files = render_feeds(site)
-    site_files.update(feed_files)
-    emails = render_emails(site, env)
-    trees = {"site": site_files}
-    if emails.files:  # write_output cannot swap in an empty folder
-        trees["email"] = emails.files
+    config = (options.root / CONFIG_NAME).read_bytes()
+    settings = digest(code_digest(), config, publication.model_dump_json())
+    web = digest(settings, files_digest(template_dirs(options.root), exclude=EMAIL_TEMPLATES))
+    mail = digest(settings, files_digest(template_dirs(options.root), include=EMAIL_TEMPLATES))
+    staging = Staging(options.out, ["site", "email"]) if options.write else None
+    try:
+        writer = _Writer(staging, cache, options.out)
+        pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
+        feeds = writer.many("site/", _feed_key(site, web), lambda: render_feeds(site))
+        emails = _EmailStage(site, env, mail, writer, jobs, options.progress)
+        emails.run()
+        warnings.extend(emails.warnings)
+        if options.strict and warnings:
+            raise WarningsFailed(warnings)
 
-    # 4. write: everything at once, or nothing
-    files = write_output(options.out, trees)
+        # 4. write: everything at once, or nothing
+        if staging is not None:
+            staging.commit()
+            cache.outputs.files = writer.outputs
+            cache.posts = {post.digest: post for post in posts}
+            cache.bodies = bodies.kept
+            cache.save(options.out)
+    except BaseException:
+        if staging is not None:
+            staging.abort()
+        raise
 
-    pages = sum(1 for name in site_files if name.endswith(".html"))
-    seconds = time.perf_counter() - started
+    rebuilt = {*bodies.rebuilt, *writer.rebuilt_pages(site), *emails.rebuilt}
+    warnings.sort()
     return BuildResult(
-        len(site.entries),
-        pages,
-        files,
-        seconds,
-        options.out,
-        feeds=len(feed_files),
-        emails=emails.count,
-        warnings=tuple(emails.warnings),
+        posts=len(site.entries),
+        pages=sum(1 for name in pages if name.endswith(".html")),
+        files=len(writer.outputs),
+        seconds=time.perf_counter() - started,
+        out=options.out,
+        feeds=sum(1 for name in feeds if name.endswith((".xml", ".json")) and "sitemap" not in name),
+        emails=len(site.entries),
+        warnings=warnings,
+        rebuilt=len(rebuilt & {e.slug for e in site.entries}),
+        written=staging.written if staging is not None else [],
     )
+
+
+def _feed_key(site: Site, web: str) -> str:
+    """Feeds show every post's full HTML and its cover's size."""
+    return digest(
+        web,
+        "feeds",
+        [(entry_page_digest(e), [(str(p), p.stat().st_size) for p in e.assets]) for e in site.entries],
+    )
+
+
+class _BodyCache:
+    """Converts post bodies, reusing those whose inputs have not changed."""
+
+    def __init__(self, cache: BuildCache, jobs: int, progress: Progress | None) -> None:
+        self.cache = cache
+        self.jobs = jobs
+        self.progress = progress
+        self.kept: dict[str, CachedBody] = {}
+        self.rebuilt: set[str] = set()
+
+    def render(self, entries: list[Entry], context: BodyContext) -> list[Body]:
+        results: list[Body | None] = []
+        missing: list[int] = []
+        for index, entry in enumerate(entries):
+            cached = self.cache.bodies.get(self._key(entry, context))
+            if cached is not None and self._still_valid(cached, context):
+                results.append(cached.body)
+            else:
+                results.append(None)
+                missing.append(index)
+        renderer = BodyRenderer()
+        tasks = [partial(render_body, entries[i], context, renderer) for i in missing]
+        advance = self.progress("Converting posts", len(tasks)) if self.progress and tasks else None
+        for index, body in zip(missing, run_in_order(tasks, self.jobs), strict=True):
+            results[index] = body
+            self.rebuilt.add(entries[index].slug)
+            if advance:
+                advance(1)
+        bodies = [body for body in results if body is not None]
+        for entry, body in zip(entries, bodies, strict=True):
+            self.kept[self._key(entry, context)] = CachedBody(body, body.links, body.checked_images)
+        return bodies
+
+    @staticmethod
+    def _key(entry: Entry, context: BodyContext) -> str:
+        return digest(entry.post.digest, str(context.posts_root), context.media_url)
+
+    @staticmethod
+    def _still_valid(cached: CachedBody, context: BodyContext) -> bool:
+        return all(context.post_urls.get(target) == url for target, url in cached.links.items()) and all(
+            target.is_file() == existed for target, existed in cached.images.items()
+        )
+
+
+class _Writer:
+    """Stages outputs, rendering only those whose key changed since the last build."""
+
+    def __init__(self, staging: Staging | None, cache: BuildCache, out: Path) -> None:
+        self.staging = staging
+        self.previous = cache.outputs
+        self.out = out
+        self.outputs: dict[str, tuple[str, int, int]] = {}
+        self.rendered: set[str] = set()
+
+    def unchanged(self, name: str, key: str) -> bool:
+        return self.staging is not None and self.previous.unchanged(self.out, name, key)
+
+    def keep(self, name: str, key: str) -> None:
+        assert self.staging is not None
+        self.staging.keep(name)
+        self.outputs[name] = (key, *self.staging.stat(name))
+
+    def put(self, name: str, key: str, data: bytes) -> None:
+        self.rendered.add(name)
+        if self.staging is not None:
+            self.staging.put(name, data)
+            self.outputs[name] = (key, *self.staging.stat(name))
+
+    def jobs(self, prefix: str, jobs: list[Job], workers: int, progress: Progress | None) -> list[str]:
+        """Keep or render each job; the ones to render go to worker processes."""
+        todo = [job for job in jobs if not self.unchanged(prefix + job.name, job.key)]
+        for job in jobs:
+            if self.unchanged(prefix + job.name, job.key):
+                self.keep(prefix + job.name, job.key)
+        advance = progress("Rendering pages", len(todo)) if progress and len(todo) > 1 else None
+        for job, data in zip(todo, run_in_order([job.render for job in todo], workers), strict=True):
+            self.put(prefix + job.name, job.key, data)
+            if advance:
+                advance(1)
+        return [job.name for job in jobs]
+
+    def many(self, prefix: str, key: str, render: Callable[[], dict[str, bytes]]) -> list[str]:
+        """Several files made in one go (the feeds), kept or rendered together."""
+        previous = sorted(name for name, known in self.previous.files.items() if known[0] == key)
+        if previous and all(self.unchanged(name, key) for name in previous):
+            for name in previous:
+                self.keep(name, key)
+            return [name.removeprefix(prefix) for name in previous]
+        files = render()
+        for name, data in sorted(files.items()):
+            self.put(prefix + name, key, data)
+        return sorted(files)
+
+    def rebuilt_pages(self, site: Site) -> Iterator[str]:
+        for entry in site.entries:
+            if f"site/{entry.url[len(site.root_path) :].lstrip('/')}index.html" in self.rendered:
+                yield entry.slug
+
+
+class _EmailStage:
+    """Each post's email HTML, text and MIME message; unchanged ones kept."""
+
+    SUFFIXES = (".html", ".txt", ".eml")
+
+    def __init__(
+        self, site: Site, env: object, mail: str, writer: _Writer, jobs: int, progress: Progress | None
+    ) -> None:
+        self.site = site
+        self.env = env
+        self.mail = mail
+        self.writer = writer
+        self.jobs = jobs
+        self.progress = progress
+        self.warnings: list[ContentError] = []
+        self.rebuilt: set[str] = set()
+
+    def key(self, entry: Entry) -> str:
+        images = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(entry.assets)]
+        return digest(self.mail, entry_page_digest(entry), images)
+
+    def run(self) -> None:
+        todo: list[tuple[Entry, str]] = []
+        sizes: dict[str, int] = {}
+        for entry in self.site.entries:
+            key = self.key(entry)
+            names = [f"email/{entry.slug}{suffix}" for suffix in self.SUFFIXES]
+            if all(self.writer.unchanged(name, key) for name in names):
+                for name in names:
+                    self.writer.keep(name, key)
+                sizes[entry.slug] = self.writer.outputs[names[0]][1]
+            else:
+                todo.append((entry, key))
+        if todo:
+            renderer = EmailRenderer(self.site, self.env)  # type: ignore[arg-type]
+            tasks = [partial(_render_email, renderer, entry) for entry, _ in todo]
+            advance = (
+                self.progress("Rendering emails", len(tasks)) if self.progress and len(tasks) > 1 else None
+            )
+            for (entry, key), files in zip(todo, run_in_order(tasks, self.jobs), strict=True):
+                for suffix, data in zip(self.SUFFIXES, files, strict=True):
+                    self.writer.put(f"email/{entry.slug}{suffix}", key, data)
+                sizes[entry.slug] = len(files[0])
+                self.rebuilt.add(entry.slug)
+                if advance:
+                    advance(1)
+        for entry in self.site.entries:
+            if sizes[entry.slug] > GMAIL_CLIP_BYTES:
+                self.warnings.append(
+                    ContentError(
+                        entry.post.source,
+                        1,
+                        "email",
+                        f"is {round(sizes[entry.slug] / 1024)} KB, over Gmail's 102 KB clipping limit",
+                    )
+                )
+
+
+def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:
+    email = renderer.render(entry)
+    return email.html.encode("utf-8"), email.text.encode("utf-8"), email.message

@@ -5,19 +5,26 @@ Exit codes: 0 success, 1 content errors, 2 usage errors (click's own).
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+from rich.progress import Progress as RichProgress
 
 from publisher import __version__
-from publisher.build import BuildOptions, build
+from publisher.build import BuildOptions, BuildResult, Progress, build
 from publisher.clock import BadEpoch, build_now
 from publisher.config import load_publication
-from publisher.errors import BuildFailed
+from publisher.errors import BuildFailed, WarningsFailed
 from publisher.scaffold import AlreadyExists, UnknownSection, new_post
+
+PROGRESS_MIN = 50  # a bar for fewer posts would flash and vanish
 
 ROOT_OPTION = click.option(
     "--root",
@@ -33,7 +40,8 @@ def fail(failure: BuildFailed, what: str = "Build failed") -> NoReturn:
     for error in failure.errors:
         click.echo(str(error), err=True)
     count = len(failure.errors)
-    click.echo(f"{what}: {count} error{'s' if count != 1 else ''}; nothing was written.", err=True)
+    written = "; nothing was written" if what != "Check failed" else ""
+    click.echo(f"{what}: {count} error{'s' if count != 1 else ''}{written}.", err=True)
     sys.exit(1)
 
 
@@ -64,34 +72,112 @@ def build_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+def output_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by `build` and `check`."""
+    for option in reversed(
+        [
+            click.option("--strict", is_flag=True, help="Fail on warnings too."),
+            click.option("--clean", is_flag=True, help="Ignore what earlier builds cached."),
+            click.option(
+                "--jobs",
+                type=click.IntRange(0),
+                default=0,
+                help="Worker processes (1: no parallelism).  [default: one per core]",
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary line."),
+            click.option("--verbose", "-v", is_flag=True, help="List every file written."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @main.command("build")
 @build_options
+@output_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output folder.  [default: ROOT/build]",
 )
-def build_command(root: Path, drafts: bool, future: bool, base_url: str | None, out: Path | None) -> None:
+def build_command(out: Path | None, **flags: Any) -> None:
     """Build the web archive into OUT/site/ and the email edition into OUT/email/."""
-    options = BuildOptions(
-        root=root,
-        out=out or root / "build",
-        drafts=drafts,
-        future=future,
-        base_url=base_url,
-        now=now_or_usage_error(),
-    )
-    try:
-        result = build(options)
-    except BuildFailed as failure:
-        fail(failure)
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    result = run_build(out or flags["root"] / "build", write=True, **flags)
+    if flags["verbose"]:
+        for name in result.written:
+            click.echo(f"wrote {(result.out / name).as_posix()}")
     click.echo(result.summary())
-    if result.emails:
+    if result.emails and not flags["quiet"]:
         emails = result.email_dir.as_posix()
         click.echo(f"Emails: {emails}/ (open {emails}/<slug>.html in a browser to preview)")
+
+
+@main.command("check")
+@build_options
+@output_options
+def check_command(**flags: Any) -> None:
+    """Check every post, link, anchor and image without writing anything."""
+    result = run_build(flags["root"] / "build", write=False, **flags)
+    warnings = len(result.warnings)
+    click.echo(
+        f"Checked {result.posts:,} posts: no errors, {warnings} warning{'s' if warnings != 1 else ''}."
+    )
+
+
+def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
+    """Run a build or a check; print warnings; exit 1 on content errors."""
+    quiet = flags["quiet"]
+    with progress_bar(enabled=not quiet) as progress:
+        options = BuildOptions(
+            root=flags["root"],
+            out=out,
+            drafts=flags["drafts"],
+            future=flags["future"],
+            base_url=flags["base_url"],
+            now=now_or_usage_error(),
+            clean=flags["clean"],
+            jobs=flags["jobs"],
+            strict=flags["strict"],
+            write=write,
+            progress=progress,
+        )
+        try:
+            result = build(options)
+        except WarningsFailed as failure:
+            for warning in failure.errors:
+                click.echo(f"warning: {warning}", err=True)
+            count = len(failure.errors)
+            what = "Build" if write else "Check"
+            plural = "s" if count != 1 else ""
+            message = f"{what} failed: {count} warning{plural} with --strict; nothing was written."
+            click.echo(message, err=True)
+            sys.exit(1)
+        except BuildFailed as failure:
+            fail(failure, "Build failed" if write else "Check failed")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return result
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal; nothing in CI, pipes or with --quiet."""
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal or os.environ.get("CI"):
+        yield None
+        return
+    with RichProgress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bar:
+
+        def start(stage: str, total: int) -> Callable[[int], None]:
+            if total < PROGRESS_MIN:
+                return lambda _: None
+            task = bar.add_task(stage, total=total)
+            return lambda n: bar.advance(task, n)
+
+        yield start
 
 
 @main.command("new")

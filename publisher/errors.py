@@ -29,3 +29,7 @@ class BuildFailed(Exception):
     def __init__(self, errors: list[ContentError]) -> None:
         super().__init__(f"{len(errors)} error(s)")
         self.errors = sorted(set(errors))
+
+
+class WarningsFailed(BuildFailed):
+    """`--strict` was given and there were warnings."""

@@ -35,6 +35,9 @@ class Body:
     # (href as written, target post file or None for this post, fragment)
     anchors: list[tuple[str, Path | None, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    # What the HTML depends on besides the post's own text, for the build cache:
+    links: dict[Path, str | None] = field(default_factory=dict)  # .md target -> URL (None: no post)
+    checked_images: dict[Path, bool] = field(default_factory=dict)  # image file -> existed
 
 
 @dataclass
@@ -73,6 +76,7 @@ class _RewriteLinks(Treeprocessor):
                 continue
             target = _normalise(base, parts.path)
             url = context.post_urls.get(target)
+            context.body.links[target] = url
             if url is None:
                 context.body.broken_links.append(href)
                 continue
@@ -134,7 +138,9 @@ def asset_url(context: LinkContext, relative: str) -> str | None:
         inside = target.relative_to(context.posts_root)
     except ValueError:
         return None
-    if not target.is_file() or not target.resolve().is_relative_to(context.posts_root):
+    usable = target.is_file() and target.resolve().is_relative_to(context.posts_root)
+    context.body.checked_images[target] = usable
+    if not usable:
         return None
     context.body.images[target] = context.media_url + inside.as_posix()
     return context.body.images[target]

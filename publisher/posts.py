@@ -6,8 +6,9 @@ shows the author every problem at once.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -95,6 +96,7 @@ class Post:
     body: str
     body_line: int  # file line number of the body's first line
     field_lines: dict[Loc, int]
+    digest: str = ""  # of the file's bytes: what caches are keyed on
 
     def line_of(self, field: str) -> int:
         return self.field_lines.get((field,), 1)
@@ -125,23 +127,42 @@ def find_post_files(root: Path) -> list[Path]:
     return sorted(files)
 
 
-def load_posts(root: Path, publication: Publication) -> tuple[list[Post], list[ContentError]]:
-    """Read every post file; return the valid posts and every error found."""
+def load_posts(
+    root: Path, publication: Publication, known: dict[str, Post] | None = None
+) -> tuple[list[Post], list[ContentError]]:
+    """Read every post file; return the valid posts and every error found.
+
+    `known` maps a file digest to the `Post` an earlier build parsed from the
+    same bytes under the same settings; those files are not parsed again.
+    """
     posts: list[Post] = []
     errors: list[ContentError] = []
+    known = known or {}
+    settings = publication.model_dump_json()
     for file in find_post_files(root):
-        post, file_errors = load_post(root, file, publication)
-        errors.extend(file_errors)
+        raw = file.read_bytes()
+        source = file.relative_to(root).as_posix()
+        key = hashlib.blake2b(
+            raw + b"\0" + source.encode() + b"\0" + settings.encode(), digest_size=16
+        ).hexdigest()
+        post = known.get(key)
+        if post is None or post.file != file:
+            post, file_errors = load_post(root, file, publication, raw)
+            errors.extend(file_errors)
+            if post is not None:
+                post = replace(post, digest=key)
         if post is not None:
             posts.append(post)
     errors.extend(_duplicate_slugs(posts))
     return posts, errors
 
 
-def load_post(root: Path, file: Path, publication: Publication) -> tuple[Post | None, list[ContentError]]:
+def load_post(
+    root: Path, file: Path, publication: Publication, raw: bytes | None = None
+) -> tuple[Post | None, list[ContentError]]:
     """Parse and validate one file."""
     source = file.relative_to(root).as_posix()
-    raw = file.read_bytes()
+    raw = file.read_bytes() if raw is None else raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

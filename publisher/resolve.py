@@ -8,6 +8,7 @@ templates need are built: newest-first order, sections, tags, neighbours.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +57,8 @@ class Entry:
     related: list[Entry] = field(default_factory=list)
     previous: Entry | None = None
     next: Entry | None = None
+    fingerprint: str | None = None  # set by publisher.fingerprint.entry_digest
+    card_fingerprint: str | None = None  # set by publisher.fingerprint.card_digest
 
     @property
     def title(self) -> str:
@@ -114,12 +117,16 @@ def resolve(
     include_drafts: bool = False,
     include_future: bool = False,
     now: datetime | None = None,
+    render_bodies: BodiesRenderer | None = None,
 ) -> tuple[Site, list[ContentError]]:
     """Link posts together and render their bodies; collect every error.
 
     Drafts (unless `include_drafts`) and posts dated after `now` (unless
     `include_future`) are left out; linking to one of them is an error.
+    `render_bodies` converts the posts' Markdown; the build passes one that
+    caches and uses every core.
     """
+    render_bodies = render_bodies or render_bodies_serially
     root_path = urlsplit(publication.base_url).path.rstrip("/")
     reasons = {p.slug: held_back(p, include_drafts, include_future, now) for p in posts}
     published = [p for p in posts if reasons[p.slug] is None]
@@ -132,12 +139,13 @@ def resolve(
     for entry in entries:
         errors.extend(_link_references(entry, by_slug, drafts))
 
-    renderer = BodyRenderer()
-    posts_root = (root / POSTS_DIR).resolve()
-    post_urls = {e.post.file.resolve(): e.url for e in entries}
-    media_url = f"{root_path}/{MEDIA_PATH}"
-    for entry in entries:
-        errors.extend(_render_body(entry, renderer, posts_root, post_urls, media_url, drafts, posts))
+    context = BodyContext(
+        posts_root=(root / POSTS_DIR).resolve(),
+        post_urls={e.post.file.resolve(): e.url for e in entries},
+        media_url=f"{root_path}/{MEDIA_PATH}",
+    )
+    for entry, body in zip(entries, render_bodies(entries, context), strict=True):
+        errors.extend(_apply_body(entry, body, context, drafts, posts))
 
     by_section: dict[str, list[Entry]] = {s.folder: [] for s in publication.sections}
     for entry in entries:
@@ -183,18 +191,41 @@ def _link_references(entry: Entry, by_slug: dict[str, Entry], drafts: dict[str, 
     return errors
 
 
-def _render_body(
+@dataclass(frozen=True)
+class BodyContext:
+    """What converting a body needs to know about the rest of the publication."""
+
+    posts_root: Path
+    post_urls: dict[Path, str]
+    media_url: str
+
+
+BodiesRenderer = Callable[[list["Entry"], BodyContext], Iterable[Body]]
+
+
+def render_body(entry: Entry, context: BodyContext, renderer: BodyRenderer) -> Body:
+    """One post's Markdown as HTML, its links to other posts rewritten."""
+    post = entry.post
+    return renderer.render(
+        post.body, post.file.resolve(), context.posts_root, context.post_urls, context.media_url
+    )
+
+
+def render_bodies_serially(entries: list[Entry], context: BodyContext) -> list[Body]:
+    renderer = BodyRenderer()
+    return [render_body(entry, context, renderer) for entry in entries]
+
+
+def _apply_body(
     entry: Entry,
-    renderer: BodyRenderer,
-    posts_root: Path,
-    post_urls: dict[Path, str],
-    media_url: str,
+    body: Body,
+    context: BodyContext,
     drafts: dict[str, str],
     posts: list[Post],
 ) -> list[ContentError]:
     post = entry.post
     file = post.file.resolve()
-    body = renderer.render(post.body, file, posts_root, post_urls, media_url)
+    posts_root, post_urls, media_url = context.posts_root, context.post_urls, context.media_url
     entry.html = body.html
     entry.headings = body.headings
     entry.assets = dict(body.images)

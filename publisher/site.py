@@ -6,7 +6,7 @@ written here, so a failing render leaves no trace on disk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from publisher.fingerprint import card_digest, cards_digest, digest, entry_page_digest
 from publisher.resolve import Entry, Site, Tag
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -83,8 +84,21 @@ def paginate(entries: list[Entry], per_page: int, first_url: str) -> list[Page]:
     ]
 
 
-def render_site(site: Site, env: Environment) -> dict[str, bytes]:
-    """Every web page, the sitemap, robots.txt and static files."""
+@dataclass(frozen=True)
+class Job:
+    """One output file: its path, the key of what it is made from, and how to make it."""
+
+    name: str
+    key: str
+    render: Callable[[], bytes]
+
+
+def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
+    """Every web page, the sitemap, robots.txt, static files and post images.
+
+    `web_digest` covers the settings, templates and code; each page's key adds
+    the posts it shows, so an incremental build renders only what changed.
+    """
     publication = site.publication
     zone = publication.zone
     common = {
@@ -94,44 +108,77 @@ def render_site(site: Site, env: Environment) -> dict[str, bytes]:
         "body": lambda entry: Markup(entry.html),
         "article_ld": lambda entry, canonical: article_ld(site, entry, canonical),
     }
-    out: dict[str, bytes] = {}
+    jobs: list[Job] = []
     sitemap: list[tuple[str, datetime | None]] = []
 
-    def emit(url: str, template: str, lastmod: datetime | None = None, **context: object) -> None:
-        html = env.get_template(template).render(**common, canonical=site.absolute(url), **context)
-        out[_output_path(site, url)] = html.encode("utf-8")
-        sitemap.append((site.absolute(url), lastmod))
+    def page(
+        url: str, template: str, key: object, lastmod: datetime | None = None, **context: object
+    ) -> None:
+        def render() -> bytes:
+            html = env.get_template(template).render(**common, canonical=site.absolute(url), **context)
+            return html.encode("utf-8")
+
+        jobs.append(Job(_output_path(site, url), digest(web_digest, template, url, key), render))
+        if lastmod is not False:
+            sitemap.append((site.absolute(url), lastmod))
+
+    def listing(pages: list[Page]) -> list[object]:
+        return [[p.number, p.count, [card_digest(e) for e in p.entries]] for p in pages]
 
     newest = site.entries[0].date if site.entries else None
-    for page in paginate(site.entries, publication.posts_per_page, site.url("")):
-        emit(page.url, "home.html", newest if page.number == 1 else None, page=page)
+    for home in paginate(site.entries, publication.posts_per_page, site.url("")):
+        page(home.url, "home.html", listing([home]), newest if home.number == 1 else None, page=home)
 
     for entry in site.entries:
-        emit(entry.url, "post.html", entry.post.meta.updated or entry.date, entry=entry)
+        lastmod = entry.post.meta.updated or entry.date
+        page(entry.url, "post.html", entry_page_digest(entry), lastmod, entry=entry)
 
     for section in publication.sections:
         entries = site.by_section[section.folder]
-        for page in paginate(entries, publication.posts_per_page, site.url(f"{section.folder}/")):
-            emit(page.url, "section.html", None, section=section, page=page)
+        for listed in paginate(entries, publication.posts_per_page, site.url(f"{section.folder}/")):
+            page(listed.url, "section.html", listing([listed]), None, section=section, page=listed)
 
-    emit(site.url("tags/"), "tags.html", None, tags=site.tags)
-    for tag in site.tags:
-        emit(tag.url, "tag.html", None, tag=tag)
-
-    emit(site.url("archive/"), "archive.html", None, years=_by_year(site.entries, zone))
-
-    out["404.html"] = (
-        env.get_template("404.html")
-        .render(**common, canonical=site.absolute(site.url("404.html")))
-        .encode("utf-8")
+    page(
+        site.url("tags/"),
+        "tags.html",
+        [[t.name, t.url, len(t.entries)] for t in site.tags],
+        None,
+        tags=site.tags,
     )
-    out["sitemap.xml"] = env.get_template("sitemap.xml").render(urls=sitemap).encode("utf-8")
-    out["robots.txt"] = env.get_template("robots.txt").render(**common).encode("utf-8")
-    out.update(_static_files(env))
+    for tag in site.tags:
+        page(tag.url, "tag.html", [tag.name, cards_digest(tag.entries)], None, tag=tag)
+
+    page(
+        site.url("archive/"),
+        "archive.html",
+        cards_digest(site.entries),
+        None,
+        years=_by_year(site.entries, zone),
+    )
+    page(site.url("404.html"), "404.html", "", False)
+
+    def text(template: str, **context: object) -> Callable[[], bytes]:
+        return lambda: env.get_template(template).render(**context).encode("utf-8")
+
+    jobs.append(Job("sitemap.xml", digest(web_digest, sitemap), text("sitemap.xml", urls=sitemap)))
+    jobs.append(Job("robots.txt", digest(web_digest, "robots"), text("robots.txt", **common)))
+    for name, file in _static_files(env).items():
+        jobs.append(_file_job(name, file))
     for entry in site.entries:
         for source, url in entry.assets.items():
-            out[_output_path(site, url)] = source.read_bytes()
-    return out
+            jobs.append(_file_job(_output_path(site, url), source))
+    return jobs
+
+
+def render_site(site: Site, env: Environment) -> dict[str, bytes]:
+    """Every web page and file at once: for callers that want no incremental build."""
+    return {job.name: job.render() for job in site_jobs(site, env, "")}
+
+
+def _file_job(name: str, source: Path) -> Job:
+    """A copied file, keyed by where it comes from, its size and its modification time."""
+    stat = source.stat()
+    return Job(name, digest(str(source), stat.st_size, stat.st_mtime_ns), source.read_bytes)
 
 
 def article_ld(site: Site, entry: Entry, canonical: str) -> dict[str, object]:
@@ -172,16 +219,16 @@ def _by_year(entries: Iterable[Entry], zone: object) -> list[tuple[int, list[Ent
     return sorted(years.items(), reverse=True)
 
 
-def _static_files(env: Environment) -> dict[str, bytes]:
+def _static_files(env: Environment) -> dict[str, Path]:
     """Files under `templates/static/`, the publication's own winning by name."""
-    files: dict[str, bytes] = {}
+    files: dict[str, Path] = {}
     for folder in reversed([Path(p) for loader in env.loader.loaders for p in loader.searchpath]):  # type: ignore[union-attr]
         static = folder / STATIC_DIR
         if static.is_dir():
             for file in sorted(static.rglob("*")):
                 if file.is_file():
-                    files[f"{STATIC_DIR}/{file.relative_to(static).as_posix()}"] = file.read_bytes()
+                    files[f"{STATIC_DIR}/{file.relative_to(static).as_posix()}"] = file
     return files
 
 
-__all__ = ["Page", "Tag", "make_environment", "paginate", "render_site"]
+__all__ = ["Job", "Page", "Tag", "make_environment", "paginate", "render_site", "site_jobs"]

@@ -11,8 +11,8 @@ from conftest import REPO, Publication, run
 
 
 def test_summary_line(publication: Publication) -> None:
-    publication.post("analyses/one.md")
-    publication.post("insights/two.md", title="Two")
+    publication.post("analyses/one.md", tags="[a]")
+    publication.post("insights/two.md", title="Two", tags="[b]")
     result = publication.build()
     assert result.exit_code == 0
     assert re.fullmatch(r"Built 2 posts: \d+ pages[^\n]* in \d+\.\d s\n(.*\n)*", result.stdout)

@@ -336,16 +336,19 @@ def test_a_huge_email_is_a_warning_not_a_failure(publication: Publication) -> No
     sentence = "the queue grows and the wait gets longer " * 6
     paragraphs = "\n\n".join(f"Paragraph {n}: {sentence}" for n in range(500))
     assert len(paragraphs) > 120_000
-    publication.post("analyses/huge.md", title="Huge", body=paragraphs)
-    publication.post("insights/small.md", title="Small")
+    publication.post("analyses/huge.md", title="Huge", body=paragraphs, tags="[big]")
+    publication.post("insights/small.md", title="Small", tags="[small]")
     result = publication.build()
     assert result.exit_code == 0
     size = (publication.out / "email/huge.html").stat().st_size
     assert size > 100 * 1024
     assert result.stderr == (
-        f"warning: posts/analyses/huge.md: email is {round(size / 1024)} KB, "
+        f"warning: posts/analyses/huge.md:1: email: is {round(size / 1024)} KB, "
         "over Gmail's 102 KB clipping limit\n"
     )
+    strict = publication.build("--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr.endswith("Build failed: 1 warning with --strict; nothing was written.\n")
 
 
 def test_the_samples_are_well_under_the_limit(tmp_path: Path) -> None:

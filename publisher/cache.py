@@ -1,0 +1,80 @@
+"""What one build remembers for the next, under `<out>/.cache/`.
+
+The cache is an optimisation only: a missing, unreadable or outdated cache
+means a full build, never a wrong one. It holds parsed posts, rendered
+bodies, and for every output file the key it was rendered from and the size
+and modification time it was written with, so a file changed by hand is
+rendered again.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher.fingerprint import code_digest
+from publisher.markup import Body
+from publisher.posts import Post
+
+CACHE_DIR = ".cache"
+CACHE_FILE = "state.pickle"
+
+
+@dataclass
+class CachedBody:
+    """A rendered body and what it depended on besides its own file."""
+
+    body: Body
+    links: dict[Path, str | None]  # link target file -> the URL it had (None: missing)
+    images: dict[Path, bool]  # image file -> whether it existed
+
+
+@dataclass
+class Outputs:
+    """Per output file: (key, size, mtime_ns) as last written."""
+
+    files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+
+    def unchanged(self, out: Path, name: str, key: str) -> bool:
+        """True when `name` was rendered from `key` and nobody touched it since."""
+        known = self.files.get(name)
+        if known is None or known[0] != key:
+            return False
+        try:
+            stat = (out / name).stat()
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == known[1:]
+
+
+@dataclass
+class BuildCache:
+    """Everything kept between builds; empty for a clean build."""
+
+    code: str = ""
+    posts: dict[str, Post] = field(default_factory=dict)  # file digest -> parsed post
+    bodies: dict[str, CachedBody] = field(default_factory=dict)  # post digest -> body
+    outputs: Outputs = field(default_factory=Outputs)
+
+    @classmethod
+    def load(cls, out: Path) -> BuildCache:
+        """The cache of the last successful build into `out`, or an empty one."""
+        try:
+            with (out / CACHE_DIR / CACHE_FILE).open("rb") as handle:
+                cache = pickle.load(handle)
+        except Exception:  # any unreadable cache just means a full build
+            return cls(code=code_digest())
+        if not isinstance(cache, cls) or cache.code != code_digest():
+            return cls(code=code_digest())
+        return cache
+
+    def save(self, out: Path) -> None:
+        """Write atomically: a build interrupted here leaves the old cache or none."""
+        folder = out / CACHE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"{CACHE_FILE}.{os.getpid()}"
+        with temporary.open("wb") as handle:
+            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / CACHE_FILE)
