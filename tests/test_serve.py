@@ -73,6 +73,9 @@ def test_serves_pages_with_drafts_and_the_reload_script(
     assert status == 200 and "First version of the text." in page
     assert get(port, "/p/wip/")[0] == 200, "serve includes drafts"
     assert get(port, "/static/style.css")[0] == 200
+    status, email = get(port, "/_email/hello/")
+    assert status == 200 and "First version of the text." in email and 'role="presentation"' in email
+    assert get(port, "/_email/nope/")[0] == 404
 
 
 def test_an_edit_is_served_within_seconds(server: tuple[Publication, int, subprocess.Popen[str]]) -> None:
