@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher.cache import BuildCache, CachedBody
 from publisher.checks import broken_anchors, editorial_warnings
 from publisher.clock import build_now
 from publisher.config import CONFIG_NAME, load_publication
-from publisher.emails import GMAIL_CLIP_BYTES, EmailRenderer
+from publisher.email_parts import GMAIL_CLIP_BYTES
 from publisher.errors import BuildFailed, ContentError, WarningsFailed
-from publisher.feeds import render_feeds
 from publisher.fingerprint import code_digest, digest, entry_page_digest, files_digest
 from publisher.markup import Body, BodyRenderer
 from publisher.output import Staging
@@ -31,6 +31,9 @@ from publisher.parallel import available_cores, run_in_order
 from publisher.posts import load_posts
 from publisher.resolve import BodyContext, Entry, Site, render_body, resolve
 from publisher.site import Job, make_environment, site_jobs, template_dirs
+
+if TYPE_CHECKING:
+    from publisher.emails import EmailRenderer
 
 EMAIL_TEMPLATES = "email/"
 
@@ -119,11 +122,11 @@ def build(options: BuildOptions) -> BuildResult:
     settings = digest(code_digest(), config, publication.model_dump_json())
     web = digest(settings, files_digest(template_dirs(options.root), exclude=EMAIL_TEMPLATES))
     mail = digest(settings, files_digest(template_dirs(options.root), include=EMAIL_TEMPLATES))
-    staging = Staging(options.out, ["site", "email"]) if options.write else None
+    staging = Staging(options.out, ["site", "email"], cache.outputs.files) if options.write else None
     try:
         writer = _Writer(staging, cache, options.out)
         pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
-        feeds = writer.many("site/", _feed_key(site, web), lambda: render_feeds(site))
+        feeds = writer.many("site/", _feed_key(site, web), lambda: _render_feeds(site))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress)
         emails.run()
         warnings.extend(emails.warnings)
@@ -133,10 +136,16 @@ def build(options: BuildOptions) -> BuildResult:
         # 4. write: everything at once, or nothing
         if staging is not None:
             staging.commit()
-            cache.outputs.files = writer.outputs
-            cache.posts = {post.digest: post for post in posts}
-            cache.bodies = bodies.kept
-            cache.save(options.out)
+            parsed = {post.digest: post for post in posts}
+            if (
+                staging.started
+                or parsed.keys() != cache.posts.keys()
+                or bodies.kept.keys() != cache.bodies.keys()
+            ):
+                cache.outputs.files = writer.outputs
+                cache.posts = parsed
+                cache.bodies = bodies.kept
+                cache.save(options.out)
     except BaseException:
         if staging is not None:
             staging.abort()
@@ -300,6 +309,8 @@ class _EmailStage:
             else:
                 todo.append((entry, key))
         if todo:
+            from publisher.emails import EmailRenderer  # premailer and friends: 0.2 s to import
+
             renderer = EmailRenderer(self.site, self.env)  # type: ignore[arg-type]
             tasks = [partial(_render_email, renderer, entry) for entry, _ in todo]
             advance = (
@@ -322,6 +333,12 @@ class _EmailStage:
                         f"is {round(sizes[entry.slug] / 1024)} KB, over Gmail's 102 KB clipping limit",
                     )
                 )
+
+
+def _render_feeds(site: Site) -> dict[str, bytes]:
+    from publisher.feeds import render_feeds  # feedgen and lxml: imported only when feeds change
+
+    return render_feeds(site)
 
 
 def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:

@@ -19,6 +19,7 @@ from publisher.urls import absolute_url
 
 # 600 px container minus 32 px padding either side.
 CONTENT_WIDTH = 536
+GMAIL_CLIP_BYTES = 100 * 1024  # Gmail clips messages from about 102 KB
 
 
 @dataclass(frozen=True)
@@ -121,4 +122,13 @@ def display_width(source: Path | None) -> int:
     return min(size[0], CONTENT_WIDTH) if size else CONTENT_WIDTH
 
 
-__all__ = ["CONTENT_WIDTH", "Cover", "EmailParts", "Reply", "display_width", "email_parts", "human_date"]
+__all__ = [
+    "CONTENT_WIDTH",
+    "GMAIL_CLIP_BYTES",
+    "Cover",
+    "EmailParts",
+    "Reply",
+    "display_width",
+    "email_parts",
+    "human_date",
+]

@@ -38,7 +38,7 @@ os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "2048")
 from premailer import Premailer
 
 from publisher.config import EmailSettings, is_merge_tag
-from publisher.email_parts import EmailParts, display_width, email_parts
+from publisher.email_parts import GMAIL_CLIP_BYTES, EmailParts, display_width, email_parts
 from publisher.mime import build_message
 from publisher.plaintext import render_text
 from publisher.resolve import Entry, Site
@@ -46,7 +46,6 @@ from publisher.urls import absolute_url
 
 TEMPLATE = "email/post.html"
 STYLESHEET = "email/email.css"
-GMAIL_CLIP_BYTES = 100 * 1024  # Gmail clips messages from about 102 KB
 # Zero-width-ish filler after the preheader, so the inbox preview line shows
 # the summary and not the first words of the body.
 PREHEADER_FILLER = "\u2007\u034f" * 120 + "\u00ad" * 160

@@ -25,7 +25,7 @@ WORDS_PER_MINUTE = 230
 MEDIA_PATH = "media/"
 
 
-@dataclass
+@dataclass(eq=False)
 class Tag:
     """A tag and the posts that carry it."""
 
@@ -35,7 +35,7 @@ class Tag:
     entries: list[Entry] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class Entry:
     """A post as the templates see it: rendered body plus everything it links to."""
 
@@ -280,13 +280,16 @@ def body_line(post: Post, needle: str) -> int:
 
 def _collect_tags(entries: list[Entry], root_path: str) -> list[Tag]:
     tags: dict[str, Tag] = {}
+    slugs: dict[str, str] = {}
     for entry in entries:
         for name in entry.post.meta.tags:
-            slug = slugify(name) or "tag"
+            slug = slugs.get(name)
+            if slug is None:
+                slug = slugs[name] = slugify(name) or "tag"
             tag = tags.get(slug)
             if tag is None:
                 tag = tags[slug] = Tag(name, slug, f"{root_path}/tags/{slug}/")
-            if entry not in tag.entries:
+            if tag not in entry.tags:  # identity: Entry and Tag compare by identity
                 tag.entries.append(entry)
                 entry.tags.append(tag)
     return sorted(tags.values(), key=lambda t: (t.name.lower(), t.slug))
