@@ -98,7 +98,7 @@ def build(options: BuildOptions) -> BuildResult:
     posts, errors = load_posts(options.root, publication, cache.posts)
 
     # 2. resolve: links, sections, related posts, rendered bodies
-    bodies = _BodyCache(cache, jobs, options.progress)
+    bodies = _BodyCache(cache, options.out, jobs, options.progress)
     site, resolve_errors = resolve(
         options.root,
         publication,
@@ -179,8 +179,9 @@ def _feed_key(site: Site, web: str) -> str:
 class _BodyCache:
     """Converts post bodies, reusing those whose inputs have not changed."""
 
-    def __init__(self, cache: BuildCache, jobs: int, progress: Progress | None) -> None:
+    def __init__(self, cache: BuildCache, out: Path, jobs: int, progress: Progress | None) -> None:
         self.cache = cache
+        self.out = out
         self.jobs = jobs
         self.progress = progress
         self.kept: dict[str, CachedBody] = {}
@@ -190,8 +191,16 @@ class _BodyCache:
         results: list[Body | None] = []
         missing: list[int] = []
         for index, entry in enumerate(entries):
-            cached = self.cache.bodies.get(self._key(entry, context))
-            if cached is not None and self._still_valid(cached, context):
+            key = self._key(entry, context)
+            cached = self.cache.bodies.get(key)
+            html_file = BuildCache.html_file(self.out, key)
+            if (
+                cached is not None
+                and self._still_valid(cached, context)
+                and (cached.body.html_text is not None or html_file.exists())
+            ):
+                if cached.body.html_text is None:
+                    cached.body.html_file = html_file
                 results.append(cached.body)
             else:
                 results.append(None)

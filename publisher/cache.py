@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher.fingerprint import code_digest
@@ -20,6 +20,7 @@ from publisher.posts import Post
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "state.pickle"
+HTML_DIR = "html"
 
 
 @dataclass
@@ -71,10 +72,39 @@ class BuildCache:
         return cache
 
     def save(self, out: Path) -> None:
-        """Write atomically: a build interrupted here leaves the old cache or none."""
+        """Write atomically: a build interrupted here leaves the old cache or none.
+
+        Body HTML and post text make up most of the cache and most builds
+        need little of it, so the pickle holds neither: HTML goes to one
+        file per body under `html/`, read back only when a page needs it,
+        and post text is read again from the post's own file.
+        """
         folder = out / CACHE_DIR
-        folder.mkdir(parents=True, exist_ok=True)
+        html_dir = folder / HTML_DIR
+        html_dir.mkdir(parents=True, exist_ok=True)
+        light: dict[str, CachedBody] = {}
+        for key, cached in self.bodies.items():
+            target = html_dir / f"{key}.html"
+            if cached.body.html_text is not None and not target.exists():
+                temporary = target.with_suffix(f".{os.getpid()}")
+                temporary.write_text(cached.body.html_text, encoding="utf-8")
+                os.replace(temporary, target)
+            light[key] = replace(cached, body=replace(cached.body, html_text=None, html_file=None))
+        slim = BuildCache(
+            code=self.code,
+            posts={key: post.without_body() for key, post in self.posts.items()},
+            bodies=light,
+            outputs=self.outputs,
+        )
         temporary = folder / f"{CACHE_FILE}.{os.getpid()}"
         with temporary.open("wb") as handle:
-            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(slim, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, folder / CACHE_FILE)
+        for file in html_dir.iterdir():
+            if file.stem not in self.bodies:
+                file.unlink()
+
+    @staticmethod
+    def html_file(out: Path, key: str) -> Path:
+        """Where the HTML of the cached body `key` is kept."""
+        return out / CACHE_DIR / HTML_DIR / f"{key}.html"

@@ -77,7 +77,9 @@ def card_digest(entry: Entry) -> str:
 def entry_digest(entry: Entry) -> str:
     """Everything about one post that its own page, email or feed item could read."""
     if entry.fingerprint is None:
-        entry.fingerprint = digest(card_digest(entry), entry.post.digest, entry.html)
+        entry.fingerprint = digest(
+            card_digest(entry), entry.post.digest, entry.body.html_digest if entry.body else ""
+        )
     return entry.fingerprint
 
 

@@ -6,6 +6,7 @@ posts: building it costs more than converting a typical post.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 class Body:
     """What rendering one post body produced."""
 
-    html: str
+    html_text: str | None  # None: kept in the build cache's file `html_file`
     first_paragraph: str
     headings: list[tuple[int, str, str]]
     broken_links: list[str] = field(default_factory=list)
@@ -38,6 +39,16 @@ class Body:
     # What the HTML depends on besides the post's own text, for the build cache:
     links: dict[Path, str | None] = field(default_factory=dict)  # .md target -> URL (None: no post)
     checked_images: dict[Path, bool] = field(default_factory=dict)  # image file -> existed
+    html_digest: str = ""
+    html_file: Path | None = None
+
+    @property
+    def html(self) -> str:
+        """The body HTML, read from the build cache only when a page needs it."""
+        if self.html_text is None:
+            assert self.html_file is not None
+            self.html_text = self.html_file.read_text(encoding="utf-8")
+        return self.html_text
 
 
 @dataclass
@@ -201,11 +212,12 @@ class BodyRenderer:
     def render(
         self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
     ) -> Body:
-        body = Body(html="", first_paragraph="", headings=[])
+        body = Body(html_text="", first_paragraph="", headings=[])
         assert self._links.processor is not None
         self._links.processor.context = LinkContext(post_file, posts_root, post_urls, media_url, body)
         self._md.reset()
-        body.html = self._md.convert(text)
+        body.html_text = self._md.convert(text)
+        body.html_digest = hashlib.blake2b(body.html_text.encode(), digest_size=16).hexdigest()
         body.headings = list(_flatten_toc(self._md.toc_tokens))  # type: ignore[attr-defined]
         return body
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -93,13 +94,37 @@ class Post:
     section: Section
     slug: str
     meta: FrontMatter
-    body: str
+    body_text: str | None = field(repr=False)  # None: read again from the file when needed
     body_line: int  # file line number of the body's first line
     field_lines: dict[Loc, int]
-    digest: str = ""  # of the file's bytes: what caches are keyed on
+    words: int = 0
+    digest: str = ""  # of the file's bytes (and settings): what caches are keyed on
+    stamp: tuple[int, int, str] = (0, 0, "")  # size, mtime and settings it was parsed with
 
     def line_of(self, field: str) -> int:
         return self.field_lines.get((field,), 1)
+
+    @property
+    def body(self) -> str:
+        """The Markdown body; a post from the build cache reads it from its file again.
+
+        The cache keys posts by their file's digest, so the file still holds
+        the bytes this post was parsed from.
+        """
+        if self.body_text is None:
+            text = self.file.read_text(encoding="utf-8").removeprefix("\ufeff")
+            object.__setattr__(self, "body_text", "\n".join(text.split("\n")[self.body_line - 1 :]))
+        assert self.body_text is not None
+        return self.body_text
+
+    @cached_property
+    def resolved(self) -> Path:
+        """The file's real path, as links between posts are resolved against it."""
+        return self.file.resolve()
+
+    def without_body(self) -> Post:
+        """This post without its body text, for a small cache."""
+        return replace(self, body_text=None)
 
 
 # libyaml's parser when PyYAML was built with it: about ten times faster, same marks.
@@ -133,24 +158,27 @@ def load_posts(
     """Read every post file; return the valid posts and every error found.
 
     `known` maps a file digest to the `Post` an earlier build parsed from the
-    same bytes under the same settings; those files are not parsed again.
+    same bytes under the same settings. Those files are not parsed again, and
+    one whose size and modification time are unchanged is not even read.
     """
     posts: list[Post] = []
     errors: list[ContentError] = []
-    known = known or {}
-    settings = publication.model_dump_json()
+    settings = hashlib.blake2b(publication.model_dump_json().encode(), digest_size=16).hexdigest()
+    by_stamp = {(post.source, post.stamp): post for post in (known or {}).values()}
     for file in find_post_files(root):
-        raw = file.read_bytes()
         source = file.relative_to(root).as_posix()
-        key = hashlib.blake2b(
-            raw + b"\0" + source.encode() + b"\0" + settings.encode(), digest_size=16
-        ).hexdigest()
-        post = known.get(key)
-        if post is None or post.file != file:
-            post, file_errors = load_post(root, file, publication, raw)
-            errors.extend(file_errors)
+        stat = file.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns, settings)
+        post = by_stamp.get((source, stamp))
+        if post is None:
+            raw = file.read_bytes()
+            key = hashlib.blake2b(raw + b"\0" + source.encode() + b"\0" + settings.encode(), digest_size=16)
+            post = (known or {}).get(key.hexdigest())
+            if post is None:
+                post, file_errors = load_post(root, file, publication, raw)
+                errors.extend(file_errors)
             if post is not None:
-                post = replace(post, digest=key)
+                post = replace(post, digest=key.hexdigest(), stamp=stamp)
         if post is not None:
             posts.append(post)
     errors.extend(_duplicate_slugs(posts))
@@ -226,7 +254,7 @@ def load_post(
         )
     if errors or section is None:
         return None, errors
-    return Post(source, file, section, slug, meta, body, body_line, lines), []
+    return Post(source, file, section, slug, meta, body, body_line, lines, words=len(body.split())), []
 
 
 def _section_of(file: Path, root: Path, publication: Publication) -> Section | None:

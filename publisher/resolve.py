@@ -42,7 +42,7 @@ class Entry:
     post: Post
     url: str  # site-relative path, e.g. /p/slug/
     absolute_url: str
-    html: str = ""
+    body: Body | None = None  # the rendered Markdown
     summary: str = ""
     reading_minutes: int = 1
     cover_url: str | None = None
@@ -59,6 +59,10 @@ class Entry:
     next: Entry | None = None
     fingerprint: str | None = None  # set by publisher.fingerprint.entry_digest
     card_fingerprint: str | None = None  # set by publisher.fingerprint.card_digest
+
+    @property
+    def html(self) -> str:
+        return self.body.html if self.body is not None else ""
 
     @property
     def title(self) -> str:
@@ -141,11 +145,12 @@ def resolve(
 
     context = BodyContext(
         posts_root=(root / POSTS_DIR).resolve(),
-        post_urls={e.post.file.resolve(): e.url for e in entries},
+        post_urls={e.post.resolved: e.url for e in entries},
         media_url=f"{root_path}/{MEDIA_PATH}",
     )
+    held_files = {p.resolved: drafts[p.slug] for p in posts if p.slug in drafts}
     for entry, body in zip(entries, render_bodies(entries, context), strict=True):
-        errors.extend(_apply_body(entry, body, context, drafts, posts))
+        errors.extend(_apply_body(entry, body, context, held_files))
 
     by_section: dict[str, list[Entry]] = {s.folder: [] for s in publication.sections}
     for entry in entries:
@@ -207,7 +212,7 @@ def render_body(entry: Entry, context: BodyContext, renderer: BodyRenderer) -> B
     """One post's Markdown as HTML, its links to other posts rewritten."""
     post = entry.post
     return renderer.render(
-        post.body, post.file.resolve(), context.posts_root, context.post_urls, context.media_url
+        post.body, post.resolved, context.posts_root, context.post_urls, context.media_url
     )
 
 
@@ -220,21 +225,19 @@ def _apply_body(
     entry: Entry,
     body: Body,
     context: BodyContext,
-    drafts: dict[str, str],
-    posts: list[Post],
+    draft_files: dict[Path, str],
 ) -> list[ContentError]:
     post = entry.post
-    file = post.file.resolve()
+    file = post.resolved
     posts_root, post_urls, media_url = context.posts_root, context.post_urls, context.media_url
-    entry.html = body.html
+    entry.body = body
     entry.headings = body.headings
     entry.assets = dict(body.images)
     entry.anchors, entry.ids, entry.images_without_alt = body.anchors, body.ids, body.images_without_alt
     entry.summary = post.meta.summary or summarise(body.first_paragraph)
-    words = len(post.body.split())
+    words = post.words
     entry.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
     errors = []
-    draft_files = {p.file.resolve(): drafts[p.slug] for p in posts if p.slug in drafts}
     for href in body.broken_links:
         target = (file.parent / urlsplit(href).path).resolve()
         if target in draft_files:
