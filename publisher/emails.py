@@ -39,6 +39,7 @@ from premailer import Premailer
 
 from publisher.config import EmailSettings, is_merge_tag
 from publisher.email_parts import GMAIL_CLIP_BYTES, EmailParts, display_width, email_parts
+from publisher.inline_memo import ShapeInliner
 from publisher.mime import build_message
 from publisher.plaintext import render_text
 from publisher.resolve import Entry, Site
@@ -112,7 +113,7 @@ class EmailRenderer:
         sheet = split_stylesheet(template_source(env, STYLESHEET))
         self.media_css = sheet.media
         self.frame_inliner = _Inliner(css_text=sheet.frame, **INLINER_OPTIONS)
-        self.body_inliner = _Inliner(css_text=sheet.body, **INLINER_OPTIONS)
+        self.body_inliner = ShapeInliner(_Inliner(css_text=sheet.body, **INLINER_OPTIONS), sheet.body)
         self.merge_tags = MergeTags(_tag_settings(site.publication.email))
         # cssutils would write #112233 as #123, which IBM Notes misreads.
         cssutils.ser.prefs.minimizeColorHash = False
