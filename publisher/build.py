@@ -10,14 +10,15 @@ every core.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher import fastpath
 from publisher.cache import BuildCache, CachedBody
 from publisher.checks import broken_anchors, editorial_warnings
 from publisher.clock import build_now
@@ -26,9 +27,10 @@ from publisher.email_parts import GMAIL_CLIP_BYTES
 from publisher.errors import BuildFailed, ContentError, WarningsFailed
 from publisher.fingerprint import code_digest, digest, entry_page_digest, files_digest
 from publisher.markup import Body, BodyRenderer
+from publisher.options import BuildOptions, BuildResult, Progress
 from publisher.output import Staging
 from publisher.parallel import available_cores, run_in_order
-from publisher.posts import load_posts
+from publisher.posts import Post, load_posts
 from publisher.resolve import BodyContext, Entry, Site, render_body, resolve
 from publisher.site import Job, make_environment, site_jobs, template_dirs
 
@@ -37,58 +39,12 @@ if TYPE_CHECKING:
 
 EMAIL_TEMPLATES = "email/"
 
-Progress = Callable[[str, int], Callable[[int], None]]  # (stage, total) -> advance(n)
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What the command line asked for."""
-
-    root: Path
-    out: Path
-    drafts: bool = False
-    future: bool = False
-    base_url: str | None = None
-    now: datetime | None = None  # what "now" is for scheduled posts; None: the clock
-    clean: bool = False  # ignore the cache
-    jobs: int = 0  # worker processes; 0: one per core
-    strict: bool = False  # warnings fail the build
-    write: bool = True  # False for `publisher check`
-    progress: Progress | None = None
-
-
-@dataclass
-class BuildResult:
-    """Counts for the summary line, and what the author should hear about."""
-
-    posts: int
-    pages: int
-    files: int
-    seconds: float
-    out: Path
-    feeds: int = 0
-    emails: int = 0
-    warnings: list[ContentError] = field(default_factory=list)
-    rebuilt: int = 0  # posts whose page, body or email was rendered again
-    written: list[str] = field(default_factory=list)  # output files whose bytes changed
-
-    def summary(self) -> str:
-        feeds = f", {self.feeds:,} feeds" if self.feeds else ""
-        emails = f", {self.emails:,} emails" if self.emails else ""
-        cached = self.posts - self.rebuilt
-        reuse = f" ({self.rebuilt:,} rebuilt, {cached:,} cached)" if cached else ""
-        return (
-            f"Built {self.posts:,} posts: {self.pages:,} pages{feeds}{emails} in {self.seconds:.1f} s{reuse}"
-        )
-
-    @property
-    def email_dir(self) -> Path:
-        return self.out / "email"
-
 
 def build(options: BuildOptions) -> BuildResult:
     """Build the publication at `options.root` into `options.out`."""
     started = time.perf_counter()
+    now = options.now or build_now()
+    inputs = fastpath.inputs_digest(options.root, options.out, fastpath.options_key(options))
     cache = BuildCache() if options.clean else BuildCache.load(options.out)
     cache.code = code_digest()
     jobs = options.jobs or available_cores()
@@ -105,7 +61,7 @@ def build(options: BuildOptions) -> BuildResult:
         posts,
         include_drafts=options.drafts,
         include_future=options.future,
-        now=options.now or build_now(),
+        now=now,
         render_bodies=bodies.render,
     )
     errors.extend(resolve_errors)
@@ -153,7 +109,7 @@ def build(options: BuildOptions) -> BuildResult:
 
     rebuilt = {*bodies.rebuilt, *writer.rebuilt_pages(site), *emails.rebuilt}
     warnings.sort()
-    return BuildResult(
+    result = BuildResult(
         posts=len(site.entries),
         pages=sum(1 for name in pages if name.endswith(".html")),
         files=len(writer.outputs),
@@ -165,6 +121,32 @@ def build(options: BuildOptions) -> BuildResult:
         rebuilt=len(rebuilt & {e.slug for e in site.entries}),
         written=staging.written if staging is not None else [],
     )
+    if staging is not None:
+        fastpath.save(options.out, _record(inputs, options, now, posts, site, writer, result))
+    return result
+
+
+def _record(
+    inputs: str,
+    options: BuildOptions,
+    now: datetime,
+    posts: list[Post],
+    site: Site,
+    writer: _Writer,
+    result: BuildResult,
+) -> fastpath.Record:
+    """What the next build compares with to know it has nothing to do."""
+    due_from = due_until = None
+    if not options.future:
+        due_from = max((e.date.timestamp() for e in site.entries), default=None)
+        scheduled = [
+            p.meta.date.timestamp()
+            for p in posts
+            if p.meta.date > now and (options.drafts or not p.meta.draft)
+        ]
+        due_until = min(scheduled, default=None)
+    counts = {"posts": result.posts, "pages": result.pages, "feeds": result.feeds, "emails": result.emails}
+    return fastpath.Record(inputs, due_from, due_until, dict(writer.outputs), list(result.warnings), counts)
 
 
 def _feed_key(site: Site, web: str) -> str:
@@ -224,8 +206,9 @@ class _BodyCache:
 
     @staticmethod
     def _still_valid(cached: CachedBody, context: BodyContext) -> bool:
-        return all(context.post_urls.get(target) == url for target, url in cached.links.items()) and all(
-            target.is_file() == existed for target, existed in cached.images.items()
+        urls = context.urls_by_name
+        return all(urls.get(target) == url for target, url in cached.links.items()) and all(
+            os.path.isfile(target) == existed for target, existed in cached.images.items()
         )
 
 
@@ -243,9 +226,10 @@ class _Writer:
         return self.staging is not None and self.previous.unchanged(self.out, name, key)
 
     def keep(self, name: str, key: str) -> None:
+        """Keep a file `unchanged` just vouched for; its size and time are as recorded."""
         assert self.staging is not None
         self.staging.keep(name)
-        self.outputs[name] = (key, *self.staging.stat(name))
+        self.outputs[name] = self.previous.files[name]
 
     def put(self, name: str, key: str, data: bytes) -> None:
         self.rendered.add(name)
@@ -255,10 +239,12 @@ class _Writer:
 
     def jobs(self, prefix: str, jobs: list[Job], workers: int, progress: Progress | None) -> list[str]:
         """Keep or render each job; the ones to render go to worker processes."""
-        todo = [job for job in jobs if not self.unchanged(prefix + job.name, job.key)]
+        todo = []
         for job in jobs:
             if self.unchanged(prefix + job.name, job.key):
                 self.keep(prefix + job.name, job.key)
+            else:
+                todo.append(job)
         advance = progress("Rendering pages", len(todo)) if progress and len(todo) > 1 else None
         for job, data in zip(todo, run_in_order([job.render for job in todo], workers), strict=True):
             self.put(prefix + job.name, job.key, data)

@@ -28,8 +28,8 @@ class CachedBody:
     """A rendered body and what it depended on besides its own file."""
 
     body: Body
-    links: dict[Path, str | None]  # link target file -> the URL it had (None: missing)
-    images: dict[Path, bool]  # image file -> whether it existed
+    links: dict[str, str | None]  # link target file -> the URL it had (None: missing)
+    images: dict[str, bool]  # image file -> whether it existed
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Outputs:
         if known is None or known[0] != key:
             return False
         try:
-            stat = (out / name).stat()
+            stat = os.stat(os.path.join(out, name))
         except OSError:
             return False
         return (stat.st_size, stat.st_mtime_ns) == known[1:]

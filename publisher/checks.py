@@ -14,7 +14,7 @@ from publisher.resolve import Site, body_line
 
 def broken_anchors(site: Site) -> list[ContentError]:
     """Links to `#fragment`s that name no heading or element in their target."""
-    by_file = {entry.post.resolved: entry for entry in site.entries}
+    by_file = {str(entry.post.resolved): entry for entry in site.entries}
     errors = []
     for entry in site.entries:
         for href, target_file, fragment in entry.anchors:

@@ -17,12 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.progress import Progress as RichProgress
 
-from publisher import __version__
-from publisher.build import BuildOptions, BuildResult, Progress, build
+from publisher import __version__, fastpath
 from publisher.clock import BadEpoch, build_now
-from publisher.config import load_publication
 from publisher.errors import BuildFailed, WarningsFailed
-from publisher.scaffold import AlreadyExists, UnknownSection, new_post
+from publisher.options import BuildOptions, BuildResult, Progress
 
 PROGRESS_MIN = 50  # a bar for fewer posts would flash and vanish
 
@@ -143,7 +141,7 @@ def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
             progress=progress,
         )
         try:
-            result = build(options)
+            result = fastpath.try_skip(options, options.now) or full_build(options)
         except WarningsFailed as failure:
             for warning in failure.errors:
                 click.echo(f"warning: {warning}", err=True)
@@ -158,6 +156,12 @@ def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     return result
+
+
+def full_build(options: BuildOptions) -> BuildResult:
+    from publisher.build import build  # the renderers: imported only when there is work
+
+    return build(options)
 
 
 @contextmanager
@@ -186,6 +190,9 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
 @click.argument("title")
 def new_command(root: Path, section: str, title: str) -> None:
     """Start a draft post in SECTION with TITLE."""
+    from publisher.config import load_publication
+    from publisher.scaffold import AlreadyExists, UnknownSection, new_post
+
     try:
         publication = load_publication(root)
     except BuildFailed as failure:

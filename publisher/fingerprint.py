@@ -12,8 +12,10 @@ import hashlib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from publisher.resolve import Entry
+if TYPE_CHECKING:  # kept light: the no-change fast path imports this module
+    from publisher.resolve import Entry
 
 
 def digest(*parts: object) -> str:

@@ -34,11 +34,12 @@ class Body:
     missing_images: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
     # (href as written, target post file or None for this post, fragment)
-    anchors: list[tuple[str, Path | None, str]] = field(default_factory=list)
+    anchors: list[tuple[str, str | None, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     # What the HTML depends on besides the post's own text, for the build cache:
-    links: dict[Path, str | None] = field(default_factory=dict)  # .md target -> URL (None: no post)
-    checked_images: dict[Path, bool] = field(default_factory=dict)  # image file -> existed
+    # (file paths as text: the cache holds thousands of these and Path objects unpickle slowly)
+    links: dict[str, str | None] = field(default_factory=dict)  # .md target -> URL (None: no post)
+    checked_images: dict[str, bool] = field(default_factory=dict)  # image file -> existed
     html_digest: str = ""
     html_file: Path | None = None
 
@@ -87,12 +88,12 @@ class _RewriteLinks(Treeprocessor):
                 continue
             target = _normalise(base, parts.path)
             url = context.post_urls.get(target)
-            context.body.links[target] = url
+            context.body.links[str(target)] = url
             if url is None:
                 context.body.broken_links.append(href)
                 continue
             if parts.fragment:
-                context.body.anchors.append((href, target, unquote(parts.fragment)))
+                context.body.anchors.append((href, str(target), unquote(parts.fragment)))
             element.set("href", url + (f"#{parts.fragment}" if parts.fragment else ""))
         for element in root.iter("img"):
             src = element.get("src", "")
@@ -150,7 +151,7 @@ def asset_url(context: LinkContext, relative: str) -> str | None:
     except ValueError:
         return None
     usable = target.is_file() and target.resolve().is_relative_to(context.posts_root)
-    context.body.checked_images[target] = usable
+    context.body.checked_images[str(target)] = usable
     if not usable:
         return None
     context.body.images[target] = context.media_url + inside.as_posix()

@@ -120,7 +120,7 @@ class Post:
     @cached_property
     def resolved(self) -> Path:
         """The file's real path, as links between posts are resolved against it."""
-        return self.file.resolve()
+        return self.file if self.file.is_absolute() else self.file.resolve()
 
     def without_body(self) -> Post:
         """This post without its body text, for a small cache."""
@@ -165,8 +165,9 @@ def load_posts(
     errors: list[ContentError] = []
     settings = hashlib.blake2b(publication.model_dump_json().encode(), digest_size=16).hexdigest()
     by_stamp = {(post.source, post.stamp): post for post in (known or {}).values()}
-    for file in find_post_files(root):
-        source = file.relative_to(root).as_posix()
+    base = root.resolve()  # once, so each post's path is already real
+    for file in find_post_files(base):
+        source = file.relative_to(base).as_posix()
         stat = file.stat()
         stamp = (stat.st_size, stat.st_mtime_ns, settings)
         post = by_stamp.get((source, stamp))
@@ -175,7 +176,7 @@ def load_posts(
             key = hashlib.blake2b(raw + b"\0" + source.encode() + b"\0" + settings.encode(), digest_size=16)
             post = (known or {}).get(key.hexdigest())
             if post is None:
-                post, file_errors = load_post(root, file, publication, raw)
+                post, file_errors = load_post(base, file, publication, raw)
                 errors.extend(file_errors)
             if post is not None:
                 post = replace(post, digest=key.hexdigest(), stamp=stamp)

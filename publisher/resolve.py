@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,7 +49,7 @@ class Entry:
     cover_url: str | None = None
     headings: list[tuple[int, str, str]] = field(default_factory=list)
     assets: dict[Path, str] = field(default_factory=dict)
-    anchors: list[tuple[str, Path | None, str]] = field(default_factory=list)
+    anchors: list[tuple[str, str | None, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     images_without_alt: list[str] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
@@ -196,13 +197,18 @@ def _link_references(entry: Entry, by_slug: dict[str, Entry], drafts: dict[str, 
     return errors
 
 
-@dataclass(frozen=True)
+@dataclass
 class BodyContext:
     """What converting a body needs to know about the rest of the publication."""
 
     posts_root: Path
     post_urls: dict[Path, str]
     media_url: str
+
+    @cached_property
+    def urls_by_name(self) -> dict[str, str]:
+        """`post_urls` keyed by path text, as the build cache records links."""
+        return {str(path): url for path, url in self.post_urls.items()}
 
 
 BodiesRenderer = Callable[[list["Entry"], BodyContext], Iterable[Body]]
@@ -211,9 +217,7 @@ BodiesRenderer = Callable[[list["Entry"], BodyContext], Iterable[Body]]
 def render_body(entry: Entry, context: BodyContext, renderer: BodyRenderer) -> Body:
     """One post's Markdown as HTML, its links to other posts rewritten."""
     post = entry.post
-    return renderer.render(
-        post.body, post.resolved, context.posts_root, context.post_urls, context.media_url
-    )
+    return renderer.render(post.body, post.resolved, context.posts_root, context.post_urls, context.media_url)
 
 
 def render_bodies_serially(entries: list[Entry], context: BodyContext) -> list[Body]:
