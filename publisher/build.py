@@ -82,7 +82,7 @@ def build(options: BuildOptions) -> BuildResult:
     try:
         writer = _Writer(staging, cache, options.out)
         pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
-        feeds = writer.many("site/", _feed_key(site, web), lambda: _render_feeds(site))
+        feeds = writer.many("site/", _feed_key(site, web), lambda: _render_feeds(site, cache))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress)
         emails.run()
         warnings.extend(emails.warnings)
@@ -330,10 +330,30 @@ class _EmailStage:
                 )
 
 
-def _render_feeds(site: Site) -> dict[str, bytes]:
+def _render_feeds(site: Site, cache: BuildCache) -> dict[str, bytes]:
     from publisher.feeds import render_feeds  # feedgen and lxml: imported only when feeds change
 
-    return render_feeds(site)
+    used: dict[str, str] = {}
+    files = render_feeds(site, _Remembering(cache.feed_html, used))
+    cache.feed_html = used  # keep what these feeds hold, nothing older
+    return files
+
+
+class _Remembering(dict[str, str]):
+    """A lookup in an old mapping that also records every key used into a new one."""
+
+    def __init__(self, old: dict[str, str], used: dict[str, str]) -> None:
+        super().__init__()
+        self.old, self.used = old, used
+
+    def get(self, key: str, default: object = None) -> str | None:  # type: ignore[override]
+        value = self.used.get(key, self.old.get(key))
+        if value is not None:
+            self.used[key] = value
+        return value
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.used[key] = value
 
 
 def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:

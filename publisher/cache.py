@@ -58,6 +58,7 @@ class BuildCache:
     posts: dict[str, Post] = field(default_factory=dict)  # file digest -> parsed post
     bodies: dict[str, CachedBody] = field(default_factory=dict)  # post digest -> body
     outputs: Outputs = field(default_factory=Outputs)
+    feed_html: dict[str, str] = field(default_factory=dict)  # feed items' bodies, URLs absolute
 
     @classmethod
     def load(cls, out: Path) -> BuildCache:
@@ -95,6 +96,7 @@ class BuildCache:
             posts={key: post.without_body() for key, post in self.posts.items()},
             bodies=light,
             outputs=self.outputs,
+            feed_html=self.feed_html,
         )
         temporary = folder / f"{CACHE_FILE}.{os.getpid()}"
         with temporary.open("wb") as handle:

@@ -73,10 +73,15 @@ class _Item:
     feed_entry: FeedEntry | None = field(default=None, repr=False)
 
 
-def render_feeds(site: Site) -> dict[str, bytes]:
-    """Every feed of the publication, as output path (relative to `site/`) to bytes."""
+def render_feeds(site: Site, absolute_html: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Every feed of the publication, as output path (relative to `site/`) to bytes.
+
+    `absolute_html` remembers each body with its URLs made absolute, keyed by
+    the body's digest and URL; a build passes the one it kept from the last
+    build, so only changed posts are parsed again.
+    """
     settings = site.publication.feeds
-    items = _ItemCache(site)
+    items = _ItemCache(site, {} if absolute_html is None else absolute_html)
     fallback = _newest(_published(site.entries))
     out: dict[str, bytes] = {}
     feed_sets = [whole_site_feed(site), *section_feeds(site)]
@@ -203,9 +208,10 @@ def _xml_feeds(site: Site, feed_set: FeedSet, items: list[_Item], updated: datet
 class _ItemCache:
     """Builds each post's feed item the first time a feed asks for it."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, absolute_html: dict[str, str]) -> None:
         self.site = site
         self.items: dict[str, _Item] = {}
+        self.absolute_html = absolute_html
 
     def get(self, entry: Entry) -> _Item:
         item = self.items.get(entry.slug)
@@ -232,7 +238,11 @@ class _ItemCache:
             item.cover_length = source.stat().st_size if source is not None else None
             alt = escape(meta.cover_alt or "")
             cover = f'<figure class="cover"><img src="{escape(absolute)}" alt="{alt}"></figure>\n'
-        item.content_html = cover + absolutize(entry.html, entry.absolute_url)
+        key = f"{entry.body.html_digest if entry.body else ''} {entry.absolute_url}"
+        html = self.absolute_html.get(key)
+        if html is None:
+            html = self.absolute_html[key] = absolutize(entry.html, entry.absolute_url)
+        item.content_html = cover + html
         item.feed_entry = self._feed_entry(item)
         return item
 

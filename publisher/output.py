@@ -45,6 +45,7 @@ class Staging:
         self.kept: list[str] = []  # names staged as they are
         self.current = set(current)
         self.started = False
+        self.folders: set[Path] = set()  # staging folders already made
         out.mkdir(parents=True, exist_ok=True)
         for leftover in (self.root, out / RETIRED):
             if leftover.exists():
@@ -109,7 +110,9 @@ class Staging:
         if relative.parts[0] not in self.trees:
             raise UnsafePath(f"{name!r} is not in one of the trees {self.trees}")
         target = self.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
         return target
 
     @staticmethod
