@@ -82,7 +82,7 @@ def test_an_edit_is_served_within_seconds(server: tuple[Publication, int, subpro
     publication, port, _ = server
     version = get(port, "/_publisher/version")[1]
     publication.post("insights/hello.md", title="Hello", body="Second version, edited.")
-    wait_for(lambda: "Second version, edited." in get(port, "/p/hello/")[1], seconds=10)
+    wait_for(lambda: "Second version, edited." in get(port, "/p/hello/")[1], seconds=30)
     assert get(port, "/_publisher/version")[1] != version, "the open tab sees a new version and reloads"
 
 
@@ -91,14 +91,14 @@ def test_a_broken_post_shows_the_error_and_the_server_stays_up(
 ) -> None:
     publication, port, process = server
     publication.write("posts/insights/hello.md", "---\ntitle: Hello\ndate: someday\n---\nBody.\n")
-    wait_for(lambda: get(port, "/p/hello/")[0] == 500, seconds=10)
+    wait_for(lambda: get(port, "/p/hello/")[0] == 500, seconds=30)
     status, page = get(port, "/")
     assert status == 500
     assert "posts/insights/hello.md:3: date: &#x27;someday&#x27; must be a date" in page
     assert "/_publisher/version" in page, "the error page reloads itself once fixed"
     assert process.poll() is None
     publication.post("insights/hello.md", title="Hello", body="Fixed again.")
-    wait_for(lambda: "Fixed again." in get(port, "/p/hello/")[1], seconds=10)
+    wait_for(lambda: "Fixed again." in get(port, "/p/hello/")[1], seconds=30)
 
 
 @pytest.mark.parametrize(
