@@ -18,6 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jinja2 import TemplateError
+
 from publisher import fastpath
 from publisher.cache import BuildCache, CachedBody
 from publisher.checks import broken_anchors, editorial_warnings
@@ -33,6 +35,7 @@ from publisher.parallel import available_cores, run_in_order
 from publisher.posts import Post, load_posts
 from publisher.resolve import BodyContext, Entry, Site, render_body, resolve
 from publisher.site import Job, make_environment, site_jobs, template_dirs
+from publisher.template_errors import guarded, template_error
 
 if TYPE_CHECKING:
     from publisher.emails import EmailRenderer
@@ -80,7 +83,7 @@ def build(options: BuildOptions) -> BuildResult:
     mail = digest(settings, files_digest(template_dirs(options.root), include=EMAIL_TEMPLATES))
     staging = Staging(options.out, ["site", "email"], cache.outputs.files) if options.write else None
     try:
-        writer = _Writer(staging, cache, options.out)
+        writer = _Writer(staging, cache, options.out, options.root)
         pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
         feeds = writer.many("site/", _feed_key(site, web), lambda: _render_feeds(site, cache))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress)
@@ -102,6 +105,10 @@ def build(options: BuildOptions) -> BuildResult:
                 cache.posts = parsed
                 cache.bodies = bodies.kept
                 cache.save(options.out)
+    except TemplateError as exc:
+        if staging is not None:
+            staging.abort()
+        raise BuildFailed([template_error(exc, options.root)]) from None
     except BaseException:
         if staging is not None:
             staging.abort()
@@ -215,8 +222,9 @@ class _BodyCache:
 class _Writer:
     """Stages outputs, rendering only those whose key changed since the last build."""
 
-    def __init__(self, staging: Staging | None, cache: BuildCache, out: Path) -> None:
+    def __init__(self, staging: Staging | None, cache: BuildCache, out: Path, root: Path) -> None:
         self.staging = staging
+        self.root = root
         self.previous = cache.outputs
         self.out = out
         self.outputs: dict[str, tuple[str, int, int]] = {}
@@ -246,10 +254,17 @@ class _Writer:
             else:
                 todo.append(job)
         advance = progress("Rendering pages", len(todo)) if progress and len(todo) > 1 else None
-        for job, data in zip(todo, run_in_order([job.render for job in todo], workers), strict=True):
-            self.put(prefix + job.name, job.key, data)
+        tasks = [guarded(job.render, self.root) for job in todo]
+        problems = []
+        for job, data in zip(todo, run_in_order(tasks, workers), strict=True):
+            if isinstance(data, ContentError):
+                problems.append(data)
+            else:
+                self.put(prefix + job.name, job.key, data)
             if advance:
                 advance(1)
+        if problems:
+            raise BuildFailed(problems)
         return [job.name for job in jobs]
 
     def many(self, prefix: str, key: str, render: Callable[[], dict[str, bytes]]) -> list[str]:
@@ -307,11 +322,13 @@ class _EmailStage:
             from publisher.emails import EmailRenderer  # premailer and friends: 0.2 s to import
 
             renderer = EmailRenderer(self.site, self.env)  # type: ignore[arg-type]
-            tasks = [partial(_render_email, renderer, entry) for entry, _ in todo]
+            tasks = [guarded(partial(_render_email, renderer, entry), self.writer.root) for entry, _ in todo]
             advance = (
                 self.progress("Rendering emails", len(tasks)) if self.progress and len(tasks) > 1 else None
             )
             for (entry, key), files in zip(todo, run_in_order(tasks, self.jobs), strict=True):
+                if isinstance(files, ContentError):
+                    raise BuildFailed([files])
                 for suffix, data in zip(self.SUFFIXES, files, strict=True):
                     self.writer.put(f"email/{entry.slug}{suffix}", key, data)
                 sizes[entry.slug] = len(files[0])

@@ -132,3 +132,29 @@ def test_a_rebuild_replaces_removed_pages(publication: Publication) -> None:
     assert not (publication.out / "site/p/two").exists()
     leftovers = {p.name for p in publication.out.iterdir()} - {"site", "email", ".cache"}
     assert leftovers == set(), "no staging folders are left behind"
+
+
+def test_template_mistakes_are_reported_with_file_and_line(publication: Publication) -> None:
+    publication.post("analyses/one.md", title="One", tags="[a]")
+    assert publication.build().exit_code == 0
+    before = tree(publication.out)
+    publication.write(
+        "templates/post.html", '{% extends "base.html" %}\n{% block content %}\n{{ entry.title \n'
+    )
+    result = publication.build()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "templates/post.html:4: template: TemplateSyntaxError: unexpected end of template, expected 'end of "
+        "print statement'.\nBuild failed: 1 error; nothing was written.\n"
+    ) or result.stderr.startswith("templates/post.html:3: template: TemplateSyntaxError: ")
+    publication.write(
+        "templates/post.html",
+        '{% extends "base.html" %}\n{% block content %}\n{{ entry.nosuch.thing }}\n{% endblock %}\n',
+    )
+    result = publication.build()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "templates/post.html:3: template: UndefinedError: 'publisher.resolve.Entry object' has no attribute "
+        "'nosuch'\nBuild failed: 1 error; nothing was written.\n"
+    )
+    assert tree(publication.out) == before
