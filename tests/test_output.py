@@ -144,9 +144,9 @@ def test_template_mistakes_are_reported_with_file_and_line(publication: Publicat
     result = publication.build()
     assert result.exit_code == 1
     assert result.stderr == (
-        "templates/post.html:4: template: TemplateSyntaxError: unexpected end of template, expected 'end of "
+        "templates/post.html:3: template: TemplateSyntaxError: unexpected end of template, expected 'end of "
         "print statement'.\nBuild failed: 1 error; nothing was written.\n"
-    ) or result.stderr.startswith("templates/post.html:3: template: TemplateSyntaxError: ")
+    )
     publication.write(
         "templates/post.html",
         '{% extends "base.html" %}\n{% block content %}\n{{ entry.nosuch.thing }}\n{% endblock %}\n',
