@@ -153,6 +153,12 @@ def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
             sys.exit(1)
         except BuildFailed as failure:
             fail(failure, "Build failed" if write else "Check failed")
+        except OSError as exc:  # a disk or permission problem, not a content one
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(
+                f"Error: {exc.strerror or exc}{where}; the previous output was left as it was.", err=True
+            )
+            sys.exit(1)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     return result

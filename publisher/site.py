@@ -94,14 +94,19 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
     sitemap: list[tuple[str, datetime | None]] = []
 
     def page(
-        url: str, template: str, key: object, lastmod: datetime | None = None, **context: object
+        url: str,
+        template: str,
+        key: object,
+        lastmod: datetime | None = None,
+        in_sitemap: bool = True,
+        **context: object,
     ) -> None:
         def render() -> bytes:
             html = env.get_template(template).render(**common, canonical=site.absolute(url), **context)
             return html.encode("utf-8")
 
         jobs.append(Job(_output_path(site, url), digest(web_digest, template, url, key), render))
-        if lastmod is not False:
+        if in_sitemap:
             sitemap.append((site.absolute(url), lastmod))
 
     def listing(pages: list[Page]) -> list[object]:
@@ -137,7 +142,7 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
         None,
         years=_by_year(site.entries, zone),
     )
-    page(site.url("404.html"), "404.html", "", False)
+    page(site.url("404.html"), "404.html", "", in_sitemap=False)
 
     def text(template: str, **context: object) -> Callable[[], bytes]:
         return lambda: env.get_template(template).render(**context).encode("utf-8")

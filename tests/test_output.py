@@ -158,3 +158,14 @@ def test_template_mistakes_are_reported_with_file_and_line(publication: Publicat
         "'nosuch'\nBuild failed: 1 error; nothing was written.\n"
     )
     assert tree(publication.out) == before
+
+
+def test_a_disk_problem_is_one_line_not_a_traceback(publication: Publication) -> None:
+    publication.post("analyses/one.md", title="One", tags="[a]")
+    publication.out.mkdir()
+    (publication.out / ".next").write_text("in the way")  # where the build stages its output
+    result = publication.build()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Not a directory: ")
+    assert result.stderr.endswith("; the previous output was left as it was.\n")
+    assert "Traceback" not in result.output
