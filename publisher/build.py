@@ -351,26 +351,9 @@ def _render_feeds(site: Site, cache: BuildCache) -> dict[str, bytes]:
     from publisher.feeds import render_feeds  # feedgen and lxml: imported only when feeds change
 
     used: dict[str, str] = {}
-    files = render_feeds(site, _Remembering(cache.feed_html, used))
+    files = render_feeds(site, cache.feed_html, used)
     cache.feed_html = used  # keep what these feeds hold, nothing older
     return files
-
-
-class _Remembering(dict[str, str]):
-    """A lookup in an old mapping that also records every key used into a new one."""
-
-    def __init__(self, old: dict[str, str], used: dict[str, str]) -> None:
-        super().__init__()
-        self.old, self.used = old, used
-
-    def get(self, key: str, default: object = None) -> str | None:  # type: ignore[override]
-        value = self.used.get(key, self.old.get(key))
-        if value is not None:
-            self.used[key] = value
-        return value
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self.used[key] = value
 
 
 def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -73,15 +74,17 @@ class _Item:
     feed_entry: FeedEntry | None = field(default=None, repr=False)
 
 
-def render_feeds(site: Site, absolute_html: dict[str, str] | None = None) -> dict[str, bytes]:
+def render_feeds(
+    site: Site, known: Mapping[str, str] | None = None, used: dict[str, str] | None = None
+) -> dict[str, bytes]:
     """Every feed of the publication, as output path (relative to `site/`) to bytes.
 
-    `absolute_html` remembers each body with its URLs made absolute, keyed by
-    the body's digest and URL; a build passes the one it kept from the last
-    build, so only changed posts are parsed again.
+    Making a body's URLs absolute means parsing it; `known` holds the results
+    of an earlier build, keyed by the body's digest and URL, so only changed
+    posts are parsed again. `used` receives the results these feeds hold.
     """
     settings = site.publication.feeds
-    items = _ItemCache(site, {} if absolute_html is None else absolute_html)
+    items = _ItemCache(site, known or {}, {} if used is None else used)
     fallback = _newest(_published(site.entries))
     out: dict[str, bytes] = {}
     feed_sets = [whole_site_feed(site), *section_feeds(site)]
@@ -208,10 +211,11 @@ def _xml_feeds(site: Site, feed_set: FeedSet, items: list[_Item], updated: datet
 class _ItemCache:
     """Builds each post's feed item the first time a feed asks for it."""
 
-    def __init__(self, site: Site, absolute_html: dict[str, str]) -> None:
+    def __init__(self, site: Site, known: Mapping[str, str], used: dict[str, str]) -> None:
         self.site = site
         self.items: dict[str, _Item] = {}
-        self.absolute_html = absolute_html
+        self.known = known
+        self.used = used
 
     def get(self, entry: Entry) -> _Item:
         item = self.items.get(entry.slug)
@@ -239,9 +243,10 @@ class _ItemCache:
             alt = escape(meta.cover_alt or "")
             cover = f'<figure class="cover"><img src="{escape(absolute)}" alt="{alt}"></figure>\n'
         key = f"{entry.body.html_digest if entry.body else ''} {entry.absolute_url}"
-        html = self.absolute_html.get(key)
+        html = self.known.get(key)
         if html is None:
-            html = self.absolute_html[key] = absolutize(entry.html, entry.absolute_url)
+            html = absolutize(entry.html, entry.absolute_url)
+        self.used[key] = html
         item.content_html = cover + html
         item.feed_entry = self._feed_entry(item)
         return item
