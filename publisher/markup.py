@@ -110,8 +110,26 @@ class _RewriteLinks(Treeprocessor):
             element.set("decoding", "async")
         for element in root.iter("li"):
             _mark_task(element)
+        _wrap_tables(root)
         context.body.first_paragraph = _first_paragraph(root)
         context.body.ids = {str(element.get("id")) for element in root.iter() if element.get("id")}
+
+
+def _wrap_tables(root: Element) -> None:
+    """Put each table in a scroll box that a keyboard can reach.
+
+    A table wider than a phone scrolls sideways inside the box; without
+    `tabindex` a keyboard user could not scroll it (WCAG 2.1.1).
+    """
+    for parent in list(root.iter()):
+        for index, child in enumerate(list(parent)):
+            if child.tag == "table":
+                box = Element("div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
+                box.set("aria-label", "Table")
+                parent.remove(child)
+                parent.insert(index, box)
+                box.append(child)
+                box.tail, child.tail = child.tail, None
 
 
 TASK_RE = re.compile(r"^\[([ xX])\]\s+")

@@ -132,6 +132,8 @@ def test_playbook_links_to_the_analysis_it_responds_to(sample_site: Path) -> Non
 def test_markdown_features_render(sample_site: Path) -> None:
     analysis = soup(sample_site / "p/the-permit-bottleneck/index.html").find(class_="post-body")
     assert analysis.find("table").find("th")
+    box = analysis.find("table").parent
+    assert box["class"] == ["table-scroll"] and box["tabindex"] == "0" and box["role"] == "region"
     assert analysis.find("blockquote")
     assert analysis.find("div", class_="footnote").find("li", id="fn:1")
     assert analysis.find("h2", id="why-the-queue-grows")
