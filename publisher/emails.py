@@ -112,7 +112,7 @@ class EmailRenderer:
         self.template = env.get_template(TEMPLATE)
         sheet = split_stylesheet(template_source(env, STYLESHEET))
         self.media_css = sheet.media
-        self.frame_inliner = _Inliner(css_text=sheet.frame, **INLINER_OPTIONS)
+        self.frame_inliner = ShapeInliner(_Inliner(css_text=sheet.frame, **INLINER_OPTIONS), sheet.frame)
         self.body_inliner = ShapeInliner(_Inliner(css_text=sheet.body, **INLINER_OPTIONS), sheet.body)
         self.merge_tags = MergeTags(_tag_settings(site.publication.email))
         # cssutils would write #112233 as #123, which IBM Notes misreads.
