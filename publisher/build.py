@@ -122,7 +122,7 @@ def build(options: BuildOptions) -> BuildResult:
         files=len(writer.outputs),
         seconds=time.perf_counter() - started,
         out=options.out,
-        feeds=sum(1 for name in feeds if name.endswith((".xml", ".json")) and "sitemap" not in name),
+        feeds=sum(1 for name in feeds if name.endswith((".xml", ".json"))),
         emails=len(site.entries),
         warnings=warnings,
         rebuilt=len(rebuilt & {e.slug for e in site.entries}),
