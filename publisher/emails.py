@@ -323,6 +323,8 @@ def prepare_for_email(root: lxml.html.HtmlElement, image_files: dict[str, Path])
         image.set("width", str(display_width(image_files.get(image.get("src", "")))))
         for attribute in ("loading", "decoding", "height"):
             image.attrib.pop(attribute, None)
+    for box in list(root.find_class("table-scroll")):
+        box.drop_tag()  # the web page's keyboard scroll box means nothing in a mail client
     for table in root.iter("table"):
         table.set("width", "100%")
         table.set("cellpadding", "0")
