@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from jinja2 import TemplateError
 
 from publisher import fastpath
-from publisher.cache import BuildCache, CachedBody
+from publisher.cache import BuildCache
 from publisher.checks import broken_anchors, editorial_warnings
 from publisher.clock import build_now
 from publisher.config import CONFIG_NAME, load_publication
@@ -34,7 +34,7 @@ from publisher.output import Staging
 from publisher.parallel import available_cores, run_in_order
 from publisher.posts import Post, load_posts
 from publisher.resolve import BodyContext, Entry, Site, render_body, resolve
-from publisher.site import Job, make_environment, site_jobs, template_dirs
+from publisher.site import Job, make_environment, output_path, site_jobs, template_dirs
 from publisher.template_errors import guarded, template_error
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ class _BodyCache:
         self.out = out
         self.jobs = jobs
         self.progress = progress
-        self.kept: dict[str, CachedBody] = {}
+        self.kept: dict[str, Body] = {}
         self.rebuilt: set[str] = set()
 
     def render(self, entries: list[Entry], context: BodyContext) -> list[Body]:
@@ -186,11 +186,11 @@ class _BodyCache:
             if (
                 cached is not None
                 and self._still_valid(cached, context)
-                and (cached.body.html_text is not None or html_file.exists())
+                and (cached.html_text is not None or html_file.exists())
             ):
-                if cached.body.html_text is None:
-                    cached.body.html_file = html_file
-                results.append(cached.body)
+                if cached.html_text is None:
+                    cached.html_file = html_file
+                results.append(cached)
             else:
                 results.append(None)
                 missing.append(index)
@@ -204,7 +204,7 @@ class _BodyCache:
                 advance(1)
         bodies = [body for body in results if body is not None]
         for entry, body in zip(entries, bodies, strict=True):
-            self.kept[self._key(entry, context)] = CachedBody(body, body.links, body.checked_images)
+            self.kept[self._key(entry, context)] = body
         return bodies
 
     @staticmethod
@@ -212,10 +212,10 @@ class _BodyCache:
         return digest(entry.post.digest, str(context.posts_root), context.media_url)
 
     @staticmethod
-    def _still_valid(cached: CachedBody, context: BodyContext) -> bool:
+    def _still_valid(cached: Body, context: BodyContext) -> bool:
         urls = context.urls_by_name
         return all(urls.get(target) == url for target, url in cached.links.items()) and all(
-            os.path.isfile(target) == existed for target, existed in cached.images.items()
+            os.path.isfile(target) == existed for target, existed in cached.checked_images.items()
         )
 
 
@@ -281,7 +281,7 @@ class _Writer:
 
     def rebuilt_pages(self, site: Site) -> Iterator[str]:
         for entry in site.entries:
-            if f"site/{entry.url[len(site.root_path) :].lstrip('/')}index.html" in self.rendered:
+            if "site/" + output_path(site, entry.url) in self.rendered:
                 yield entry.slug
 
 

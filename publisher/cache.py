@@ -24,15 +24,6 @@ HTML_DIR = "html"
 
 
 @dataclass
-class CachedBody:
-    """A rendered body and what it depended on besides its own file."""
-
-    body: Body
-    links: dict[str, str | None]  # link target file -> the URL it had (None: missing)
-    images: dict[str, bool]  # image file -> whether it existed
-
-
-@dataclass
 class Outputs:
     """Per output file: (key, size, mtime_ns) as last written."""
 
@@ -56,7 +47,7 @@ class BuildCache:
 
     code: str = ""
     posts: dict[str, Post] = field(default_factory=dict)  # file digest -> parsed post
-    bodies: dict[str, CachedBody] = field(default_factory=dict)  # post digest -> body
+    bodies: dict[str, Body] = field(default_factory=dict)  # body key -> body, see Body.links
     outputs: Outputs = field(default_factory=Outputs)
     feed_html: dict[str, str] = field(default_factory=dict)  # feed items' bodies, URLs absolute
 
@@ -83,14 +74,14 @@ class BuildCache:
         folder = out / CACHE_DIR
         html_dir = folder / HTML_DIR
         html_dir.mkdir(parents=True, exist_ok=True)
-        light: dict[str, CachedBody] = {}
-        for key, cached in self.bodies.items():
+        light: dict[str, Body] = {}
+        for key, body in self.bodies.items():
             target = html_dir / f"{key}.html"
-            if cached.body.html_text is not None and not target.exists():
+            if body.html_text is not None and not target.exists():
                 temporary = target.with_suffix(f".{os.getpid()}")
-                temporary.write_text(cached.body.html_text, encoding="utf-8")
+                temporary.write_text(body.html_text, encoding="utf-8")
                 os.replace(temporary, target)
-            light[key] = replace(cached, body=replace(cached.body, html_text=None, html_file=None))
+            light[key] = replace(body, html_text=None, html_file=None)
         slim = BuildCache(
             code=self.code,
             posts={key: post.without_body() for key, post in self.posts.items()},

@@ -22,7 +22,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cssutils
@@ -38,7 +38,7 @@ os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "2048")
 from premailer import Premailer
 
 from publisher.config import EmailSettings, is_merge_tag
-from publisher.email_parts import GMAIL_CLIP_BYTES, EmailParts, display_width, email_parts
+from publisher.email_parts import EmailParts, display_width, email_parts
 from publisher.inline_memo import ShapeInliner
 from publisher.mime import build_message
 from publisher.plaintext import render_text
@@ -67,15 +67,6 @@ INLINER_OPTIONS: dict[str, object] = {
 }
 
 
-@dataclass
-class EmailEdition:
-    """The `email/` output tree, and what the author should hear about it."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    count: int = 0
-
-
 @dataclass(frozen=True)
 class RenderedEmail:
     """One post's three files."""
@@ -83,25 +74,6 @@ class RenderedEmail:
     html: str
     text: str
     message: bytes
-
-
-def render_emails(site: Site, env: Environment) -> EmailEdition:
-    """Email HTML, text and MIME for every published post."""
-    renderer = EmailRenderer(site, env)
-    edition = EmailEdition()
-    for entry in site.entries:
-        email = renderer.render(entry)
-        html = email.html.encode("utf-8")
-        edition.files[f"{entry.slug}.html"] = html
-        edition.files[f"{entry.slug}.txt"] = email.text.encode("utf-8")
-        edition.files[f"{entry.slug}.eml"] = email.message
-        edition.count += 1
-        if len(html) > GMAIL_CLIP_BYTES:
-            edition.warnings.append(
-                f"{entry.post.source}: email is {round(len(html) / 1024)} KB, "
-                "over Gmail's 102 KB clipping limit"
-            )
-    return edition
 
 
 class EmailRenderer:
@@ -334,10 +306,8 @@ def prepare_for_email(root: lxml.html.HtmlElement, image_files: dict[str, Path])
 
 
 __all__ = [
-    "EmailEdition",
     "EmailRenderer",
     "RenderedEmail",
     "Stylesheet",
-    "render_emails",
     "split_stylesheet",
 ]

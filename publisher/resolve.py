@@ -47,11 +47,7 @@ class Entry:
     summary: str = ""
     reading_minutes: int = 1
     cover_url: str | None = None
-    headings: list[tuple[int, str, str]] = field(default_factory=list)
-    assets: dict[Path, str] = field(default_factory=dict)
-    anchors: list[tuple[str, str | None, str]] = field(default_factory=list)
-    ids: set[str] = field(default_factory=set)
-    images_without_alt: list[str] = field(default_factory=list)
+    assets: dict[Path, str] = field(default_factory=dict)  # body images and the cover
     tags: list[Tag] = field(default_factory=list)
     responds_to: Entry | None = None
     responses: list[Entry] = field(default_factory=list)
@@ -64,6 +60,18 @@ class Entry:
     @property
     def html(self) -> str:
         return self.body.html if self.body is not None else ""
+
+    @property
+    def anchors(self) -> list[tuple[str, str | None, str]]:
+        return self.body.anchors if self.body is not None else []
+
+    @property
+    def ids(self) -> set[str]:
+        return self.body.ids if self.body is not None else set()
+
+    @property
+    def images_without_alt(self) -> list[str]:
+        return self.body.images_without_alt if self.body is not None else []
 
     @property
     def title(self) -> str:
@@ -235,9 +243,7 @@ def _apply_body(
     file = post.resolved
     posts_root, post_urls, media_url = context.posts_root, context.post_urls, context.media_url
     entry.body = body
-    entry.headings = body.headings
     entry.assets = dict(body.images)
-    entry.anchors, entry.ids, entry.images_without_alt = body.anchors, body.ids, body.images_without_alt
     entry.summary = post.meta.summary or summarise(body.first_paragraph)
     words = post.words
     entry.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))

@@ -105,7 +105,7 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
             html = env.get_template(template).render(**common, canonical=site.absolute(url), **context)
             return html.encode("utf-8")
 
-        jobs.append(Job(_output_path(site, url), digest(web_digest, template, url, key), render))
+        jobs.append(Job(output_path(site, url), digest(web_digest, template, url, key), render))
         if in_sitemap:
             sitemap.append((site.absolute(url), lastmod))
 
@@ -153,13 +153,8 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
         jobs.append(_file_job(name, file))
     for entry in site.entries:
         for source, url in entry.assets.items():
-            jobs.append(_file_job(_output_path(site, url), source))
+            jobs.append(_file_job(output_path(site, url), source))
     return jobs
-
-
-def render_site(site: Site, env: Environment) -> dict[str, bytes]:
-    """Every web page and file at once: for callers that want no incremental build."""
-    return {job.name: job.render() for job in site_jobs(site, env, "")}
 
 
 def _file_job(name: str, source: Path) -> Job:
@@ -193,7 +188,7 @@ def article_ld(site: Site, entry: Entry, canonical: str) -> dict[str, object]:
     return data
 
 
-def _output_path(site: Site, url: str) -> str:
+def output_path(site: Site, url: str) -> str:
     """`/newsletter/p/slug/` -> `p/slug/index.html`."""
     path = url[len(site.root_path) :].lstrip("/")
     return path + "index.html" if path == "" or path.endswith("/") else path
@@ -218,4 +213,4 @@ def _static_files(env: Environment) -> dict[str, Path]:
     return files
 
 
-__all__ = ["Job", "Page", "Tag", "make_environment", "paginate", "render_site", "site_jobs"]
+__all__ = ["Job", "Page", "Tag", "make_environment", "paginate", "site_jobs"]
