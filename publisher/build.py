@@ -20,25 +20,25 @@ from typing import TYPE_CHECKING
 
 from jinja2 import TemplateError
 
-from publisher import fastpath
-from publisher.cache import BuildCache
-from publisher.checks import broken_anchors, editorial_warnings
 from publisher.clock import build_now
-from publisher.config import CONFIG_NAME, load_publication
-from publisher.email_parts import GMAIL_CLIP_BYTES
+from publisher.content.checks import broken_anchors, editorial_warnings
+from publisher.content.config import CONFIG_NAME, load_publication
+from publisher.content.markup import Body, BodyRenderer
+from publisher.content.posts import Post, load_posts
+from publisher.content.resolve import BodyContext, Entry, Site, render_body, resolve
 from publisher.errors import BuildFailed, ContentError, WarningsFailed
-from publisher.fingerprint import code_digest, digest, entry_page_digest, files_digest
-from publisher.markup import Body, BodyRenderer
+from publisher.incremental import fastpath
+from publisher.incremental.cache import BuildCache
+from publisher.incremental.fingerprint import code_digest, digest, entry_page_digest, files_digest
+from publisher.incremental.output import Staging
 from publisher.options import BuildOptions, BuildResult, Progress
-from publisher.output import Staging
 from publisher.parallel import available_cores, run_in_order
-from publisher.posts import Post, load_posts
-from publisher.resolve import BodyContext, Entry, Site, render_body, resolve
-from publisher.site import Job, make_environment, output_path, site_jobs, template_dirs
-from publisher.template_errors import guarded, template_error
+from publisher.render.email.parts import GMAIL_CLIP_BYTES
+from publisher.render.site import Job, make_environment, output_path, site_jobs, template_dirs
+from publisher.render.template_errors import guarded, template_error
 
 if TYPE_CHECKING:
-    from publisher.emails import EmailRenderer
+    from publisher.render.email.renderer import EmailRenderer
 
 EMAIL_TEMPLATES = "email/"
 
@@ -319,7 +319,9 @@ class _EmailStage:
             else:
                 todo.append((entry, key))
         if todo:
-            from publisher.emails import EmailRenderer  # premailer and friends: 0.2 s to import
+            from publisher.render.email.renderer import (
+                EmailRenderer,  # premailer and friends: 0.2 s to import
+            )
 
             renderer = EmailRenderer(self.site, self.env)  # type: ignore[arg-type]
             tasks = [guarded(partial(_render_email, renderer, entry), self.writer.root) for entry, _ in todo]
@@ -348,7 +350,7 @@ class _EmailStage:
 
 
 def _render_feeds(site: Site, cache: BuildCache) -> dict[str, bytes]:
-    from publisher.feeds import render_feeds  # feedgen and lxml: imported only when feeds change
+    from publisher.render.feeds import render_feeds  # feedgen and lxml: imported only when feeds change
 
     used: dict[str, str] = {}
     files = render_feeds(site, cache.feed_html, used)

@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.progress import Progress as RichProgress
 
-from publisher import __version__, fastpath
+from publisher import __version__
 from publisher.clock import BadEpoch, build_now
 from publisher.errors import BuildFailed, WarningsFailed
+from publisher.incremental import fastpath
 from publisher.options import BuildOptions, BuildResult, Progress
 
 PROGRESS_MIN = 50  # a bar for fewer posts would flash and vanish
@@ -196,8 +197,8 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
 @click.argument("title")
 def new_command(root: Path, section: str, title: str) -> None:
     """Start a draft post in SECTION with TITLE."""
-    from publisher.config import load_publication
-    from publisher.scaffold import AlreadyExists, UnknownSection, new_post
+    from publisher.commands.new import AlreadyExists, UnknownSection, new_post
+    from publisher.content.config import load_publication
 
     try:
         publication = load_publication(root)
@@ -221,7 +222,7 @@ def new_command(root: Path, section: str, title: str) -> None:
 )
 def serve_command(root: Path, drafts: bool, future: bool, base_url: str | None, host: str, port: int) -> None:
     """Preview with drafts, rebuilding and reloading the browser on every change."""
-    from publisher.server import serve
+    from publisher.commands.serve import serve
 
     options = BuildOptions(root=root, out=root / "build", drafts=True, future=future, base_url=base_url)
     serve(options, host, port, lambda line: click.echo(line, err=line.startswith(("posts/", "publication"))))

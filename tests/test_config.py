@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import Publication
 
-from publisher.config import Publication as Settings
+from publisher.content.config import Publication as Settings
 
 TOP_KEYS = ", ".join(Settings.model_fields)
 

@@ -8,8 +8,8 @@ import click
 from conftest import REPO
 
 from publisher.cli import main
-from publisher.config import Publication, Section
-from publisher.posts import FrontMatter
+from publisher.content.config import Publication, Section
+from publisher.content.posts import FrontMatter
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup, Comment, Tag
 from conftest import REPO, Publication, run
 
 from publisher.build import BuildOptions, build
-from publisher.config import load_publication
-from publisher.emails import split_stylesheet
+from publisher.content.config import load_publication
+from publisher.render.email.renderer import split_stylesheet
 
 SETTINGS = load_publication(REPO)
 MERGE_TAGS = {SETTINGS.email.unsubscribe_url, SETTINGS.email.preferences_url}

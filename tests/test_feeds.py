@@ -21,8 +21,8 @@ from html_links import fragment_ids, target_file
 from lxml import etree
 
 from publisher.build import BuildOptions, build
-from publisher.config import load_publication
-from publisher.posts import Post, load_posts
+from publisher.content.config import load_publication
+from publisher.content.posts import Post, load_posts
 
 HOST = "civicledger.example"
 SITE = f"https://{HOST}/"

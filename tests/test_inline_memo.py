@@ -5,8 +5,8 @@ from __future__ import annotations
 import lxml.html
 from premailer import Premailer
 
-from publisher.emails import INLINER_OPTIONS
-from publisher.inline_memo import ShapeInliner, simple_stylesheet
+from publisher.render.email.inline_memo import ShapeInliner, simple_stylesheet
+from publisher.render.email.renderer import INLINER_OPTIONS
 
 CSS = """
 .post-body p { color: #222; margin: 0 0 16px; }

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from conftest import REPO, Publication
 
 from publisher.build import BuildOptions, build
-from publisher.output import UnsafePath, safe_relative, write_output
+from publisher.incremental.output import UnsafePath, safe_relative, write_output
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -154,8 +154,8 @@ def test_template_mistakes_are_reported_with_file_and_line(publication: Publicat
     result = publication.build()
     assert result.exit_code == 1
     assert result.stderr == (
-        "templates/post.html:3: template: UndefinedError: 'publisher.resolve.Entry object' has no attribute "
-        "'nosuch'\nBuild failed: 1 error; nothing was written.\n"
+        "templates/post.html:3: template: UndefinedError: 'publisher.content.resolve.Entry object' "
+        "has no attribute 'nosuch'\nBuild failed: 1 error; nothing was written.\n"
     )
     assert tree(publication.out) == before
 

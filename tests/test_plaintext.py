@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from publisher.plaintext import BodyText, wrap
+from publisher.render.email.plaintext import BodyText, wrap
 
 
 def render(html: str) -> tuple[str, list[str]]:

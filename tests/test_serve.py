@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import Publication, run
 
-from publisher.server import resolve_request
+from publisher.commands.serve import resolve_request
 
 
 def free_port() -> int:

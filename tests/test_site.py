@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from conftest import REPO
 from html_links import fragment_ids, internal_links, target_file
 
-from publisher.posts import find_post_files
+from publisher.content.posts import find_post_files
 
 HOST = "civicledger.example"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from publisher.urls import absolute_srcset, absolute_url, absolutize
+from publisher.render.urls import absolute_srcset, absolute_url, absolutize
 
 BASE = "https://civicledger.example/p/the-permit-bottleneck/"
 

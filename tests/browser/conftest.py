@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 from bs4 import BeautifulSoup
 
-from publisher.config import load_publication
+from publisher.content.config import load_publication
 
 from .checks import (
     AXE_JS,

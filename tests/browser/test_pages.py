@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.config import load_publication
+from publisher.content.config import load_publication
 
 from .checks import REPO, VnuMessage, listing, vnu_problems
 from .conftest import Inspection, problems

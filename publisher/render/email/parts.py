@@ -12,10 +12,10 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from publisher.config import Publication, Section
-from publisher.imagesize import image_size
-from publisher.resolve import Entry, Site
-from publisher.urls import absolute_url
+from publisher.content.config import Publication, Section
+from publisher.content.resolve import Entry, Site
+from publisher.render.imagesize import image_size
+from publisher.render.urls import absolute_url
 
 # 600 px container minus 32 px padding either side.
 CONTENT_WIDTH = 536

@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 from slugify import slugify
 
-from publisher.config import Publication, Section
-from publisher.posts import POSTS_DIR
+from publisher.content.config import Publication, Section
+from publisher.content.posts import POSTS_DIR
 
 SKELETONS = {
     "analyses": """\

@@ -7,9 +7,9 @@ heading that was renamed is a broken link.
 
 from __future__ import annotations
 
+from publisher.content.markup import SUMMARY_LENGTH
+from publisher.content.resolve import Site, body_line
 from publisher.errors import ContentError
-from publisher.markup import SUMMARY_LENGTH
-from publisher.resolve import Site, body_line
 
 
 def broken_anchors(site: Site) -> list[ContentError]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-from publisher.email_parts import EmailParts
+from publisher.render.email.parts import EmailParts
 
 WIDTH = 78
 BLOCK_TAGS = frozenset(

@@ -14,9 +14,9 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from publisher.fingerprint import card_digest, cards_digest, digest, entry_page_digest
+from publisher.content.resolve import Entry, Site, Tag
+from publisher.incremental.fingerprint import card_digest, cards_digest, digest, entry_page_digest
 from publisher.paths import STATIC_DIR, template_dirs
-from publisher.resolve import Entry, Site, Tag
 
 
 def make_environment(root: Path) -> Environment:

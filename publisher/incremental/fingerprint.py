@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # kept light: the no-change fast path imports this module
-    from publisher.resolve import Entry
+    from publisher.content.resolve import Entry
 
 
 def digest(*parts: object) -> str:
@@ -44,8 +44,10 @@ def _feed(hasher: hashlib._Hash, value: object) -> None:  # type: ignore[name-de
 @cache
 def code_digest() -> str:
     """The package's own source: a new version of publisher invalidates every cache."""
-    package = Path(__file__).parent
-    return digest([(p.name, p.read_bytes()) for p in sorted(package.glob("*.py"))])
+    package = Path(__file__).parent.parent
+    return digest(
+        [(p.relative_to(package).as_posix(), p.read_bytes()) for p in sorted(package.rglob("*.py"))]
+    )
 
 
 def files_digest(folders: Iterable[Path], include: str = "", exclude: str = "\0") -> str:

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from publisher.errors import ContentError
-from publisher.fingerprint import code_digest, digest
+from publisher.incremental.fingerprint import code_digest, digest
 from publisher.options import BuildOptions, BuildResult
 from publisher.paths import template_dirs
 

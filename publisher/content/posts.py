@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError, ValidationInfo, field_validator
 
-from publisher.config import Publication, Section
+from publisher.content.config import Publication, Section
+from publisher.content.validation import Loc, StrictModel, to_content_errors
 from publisher.errors import ContentError
-from publisher.validation import Loc, StrictModel, to_content_errors
 
 POSTS_DIR = "posts"
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -23,7 +23,7 @@ from email import policy
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from publisher.email_parts import EmailParts
+from publisher.render.email.parts import EmailParts
 
 CRLF = "\r\n"
 # SMTP: CRLF line ends, as RFC 5322 asks; 76: keep folded lines short.

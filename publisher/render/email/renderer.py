@@ -37,13 +37,13 @@ from markupsafe import Markup
 os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "2048")
 from premailer import Premailer
 
-from publisher.config import EmailSettings, is_merge_tag
-from publisher.email_parts import EmailParts, display_width, email_parts
-from publisher.inline_memo import ShapeInliner
-from publisher.mime import build_message
-from publisher.plaintext import render_text
-from publisher.resolve import Entry, Site
-from publisher.urls import absolute_url
+from publisher.content.config import EmailSettings, is_merge_tag
+from publisher.content.resolve import Entry, Site
+from publisher.render.email.inline_memo import ShapeInliner
+from publisher.render.email.mime import build_message
+from publisher.render.email.parts import EmailParts, display_width, email_parts
+from publisher.render.email.plaintext import render_text
+from publisher.render.urls import absolute_url
 
 TEMPLATE = "email/post.html"
 STYLESHEET = "email/email.css"

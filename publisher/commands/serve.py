@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from publisher.build import BuildOptions, build
-from publisher.config import CONFIG_NAME
+from publisher.content.config import CONFIG_NAME
+from publisher.content.posts import POSTS_DIR
 from publisher.errors import BuildFailed
-from publisher.posts import POSTS_DIR
 
 RELOAD_PATH = "/_publisher/version"
 EMAIL_PREFIX = "/_email/"

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from publisher.config import Publication, Section
+from publisher.content.config import Publication, Section
+from publisher.content.markup import Body, BodyRenderer, LinkContext, asset_url, summarise
+from publisher.content.posts import POSTS_DIR, Post
 from publisher.errors import ContentError
-from publisher.markup import Body, BodyRenderer, LinkContext, asset_url, summarise
-from publisher.posts import POSTS_DIR, Post
 
 WORDS_PER_MINUTE = 230
 MEDIA_PATH = "media/"
@@ -54,8 +54,8 @@ class Entry:
     related: list[Entry] = field(default_factory=list)
     previous: Entry | None = None
     next: Entry | None = None
-    fingerprint: str | None = None  # set by publisher.fingerprint.entry_digest
-    card_fingerprint: str | None = None  # set by publisher.fingerprint.card_digest
+    fingerprint: str | None = None  # set by publisher.incremental.fingerprint.entry_digest
+    card_fingerprint: str | None = None  # set by publisher.incremental.fingerprint.card_digest
 
     @property
     def html(self) -> str:

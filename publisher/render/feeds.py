@@ -30,9 +30,9 @@ from feedgen.util import xml_elem
 from lxml.etree import _Element
 
 from publisher import __version__
-from publisher.markup import summarise
-from publisher.resolve import Entry, Site
-from publisher.urls import absolutize
+from publisher.content.markup import summarise
+from publisher.content.resolve import Entry, Site
+from publisher.render.urls import absolutize
 
 RSS_FILE = "feed.xml"
 ATOM_FILE = "atom.xml"

@@ -14,9 +14,9 @@ import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from publisher.fingerprint import code_digest
-from publisher.markup import Body
-from publisher.posts import Post
+from publisher.content.markup import Body
+from publisher.content.posts import Post
+from publisher.incremental.fingerprint import code_digest
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "state.pickle"

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError, field_validator, model_validator
 
+from publisher.content.validation import Loc, StrictModel, to_content_errors
 from publisher.errors import BuildFailed, ContentError
-from publisher.validation import Loc, StrictModel, to_content_errors
 
 CONFIG_NAME = "publication.toml"
 FOLDER_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

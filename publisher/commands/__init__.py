@@ -1,0 +1,5 @@
+"""Commands beyond `build`: `new` and `serve` (later `init`, `import`, `send`).
+
+Each is a small library function that `cli` wraps; they may call the build but must not import
+`cli`, and nothing below them imports a command.
+"""
