@@ -1,0 +1,169 @@
+"""The targets, the machine and versions, and the table the README shows."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generator import REPO
+from benchmarks.runners import Bench, Measure, progress
+
+
+@dataclass
+class Target:
+    """One of the issue's performance targets, with the figures it was judged on."""
+
+    name: str
+    value: float
+    limit: float | None  # None: the tool to compare with was not measured
+    strict: bool = False  # "faster than" rather than "at most"
+
+    @property
+    def result(self) -> str:
+        if self.limit is None:
+            return "n/a"
+        passed = self.value < self.limit if self.strict else self.value <= self.limit
+        return "PASS" if passed else "FAIL"
+
+
+def targets(results: dict[str, dict[str, Measure]]) -> list[Target]:
+    pub = results["publisher"]
+    pelican = results.get("pelican", {}).get("cold")
+    hugo = results.get("hugo", {}).get("cold")
+    pelican_s = None if pelican is None else pelican.seconds
+    return [
+        Target("cold ≤ 0.5 × Pelican cold", pub["cold"].seconds, pelican_s and 0.5 * pelican_s),
+        Target("no-change ≤ 0.05 × Pelican cold", pub["no_change"].seconds, pelican_s and 0.05 * pelican_s),
+        Target(
+            "no-change < Hugo cold",
+            pub["no_change"].seconds,
+            None if hugo is None else hugo.seconds,
+            strict=True,
+        ),
+        Target("one-edit ≤ 0.15 × publisher cold", pub["one_edit"].seconds, 0.15 * pub["cold"].seconds),
+        Target("peak memory ≤ Pelican", pub["cold"].peak_mb, None if pelican is None else pelican.peak_mb),
+    ]
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M)
+        cpu = names[0] if names else cpu
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def git_state() -> str:
+    """The commit measured, and whether the code differed from it: figures are compared across commits."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD").strip()
+        changed = git("status", "--porcelain", "--", "publisher", "templates", "pyproject.toml").strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f" (git {commit}{', with uncommitted changes' if changed else ''})"
+
+
+def versions(use_pelican: bool, use_hugo: bool) -> dict[str, str]:
+    from importlib.metadata import version
+
+    found = {"publisher": version("publisher") + git_state()}
+    if use_pelican:
+        found["pelican"] = version("pelican")
+    if use_hugo:
+        hugo = subprocess.run(["hugo", "version"], capture_output=True, text=True, check=False).stdout
+        found["hugo"] = hugo.split()[1] if hugo.strip() else "?"
+    return found
+
+
+def table(results: dict[str, dict[str, Measure]], checks: list[Target]) -> str:
+    """The Markdown table the README shows: figures, ratios, targets."""
+    pub = results["publisher"]
+    pelican = results.get("pelican", {}).get("cold")
+    hugo = results.get("hugo", {}).get("cold")
+
+    def secs(measure: Measure | None, note: str = "") -> str:
+        return "–" if measure is None else f"{measure.seconds:.2f}{note}"
+
+    def ratio(a: float, b: float | None) -> str:
+        return "–" if not b else f"{a / b:.2f}"
+
+    def verdicts(*indexes: int) -> tuple[str, str]:
+        return "; ".join(checks[i].name for i in indexes), "; ".join(checks[i].result for i in indexes)
+
+    rows = [
+        [
+            "measure",
+            "publisher",
+            "Pelican",
+            "Hugo",
+            "publisher/Pelican",
+            "publisher/Hugo",
+            "target",
+            "result",
+        ],
+        [
+            "cold build (s)",
+            secs(pub["cold"]),
+            secs(pelican),
+            secs(hugo),
+            ratio(pub["cold"].seconds, pelican and pelican.seconds),
+            ratio(pub["cold"].seconds, hugo and hugo.seconds),
+            *verdicts(0),
+        ],
+        [
+            "no-change rebuild (s)",
+            secs(pub["no_change"]),
+            secs(pelican, " (cold)"),
+            secs(hugo, " (cold)"),
+            ratio(pub["no_change"].seconds, pelican and pelican.seconds),
+            ratio(pub["no_change"].seconds, hugo and hugo.seconds),
+            *verdicts(1, 2),
+        ],
+        ["one-post-edit rebuild (s)", secs(pub["one_edit"]), "–", "–", "–", "–", *verdicts(3)],
+        [
+            "peak memory, cold (MB)",
+            f"{pub['cold'].peak_mb:.0f}",
+            "–" if pelican is None else f"{pelican.peak_mb:.0f}",
+            "–" if hugo is None else f"{hugo.peak_mb:.0f}",
+            ratio(pub["cold"].peak_mb, pelican and pelican.peak_mb),
+            ratio(pub["cold"].peak_mb, hugo and hugo.peak_mb),
+            *verdicts(4),
+        ],
+    ]
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    lines.insert(1, "|---|" + "---:|" * 5 + "---|---|")
+    return "\n".join(lines)
+
+
+def scaling(work: Path, posts: int, seed: int, runs: int, base: Measure) -> dict[str, Any]:
+    """publisher's cold build at 10 × the posts, against the one just measured."""
+    print(f"Scaling: generating {10 * posts:,} posts", file=sys.stderr, flush=True)
+    big = Bench(work / "scaling", 10 * posts, seed, use_pelican=False, use_hugo=False)
+    cold = Measure()
+    for number in range(1, runs + 1):
+        cold.runs.append(big.publisher_cold())
+        progress(f"publisher cold ×10 {number}/{runs}", cold.runs[-1])
+    return {
+        "posts": 10 * posts,
+        "cold": cold.as_json(),
+        "time_ratio": cold.seconds / base.seconds,
+        "memory_ratio": cold.peak_mb / base.peak_mb,
+    }

@@ -1,0 +1,208 @@
+"""Run each build as a subprocess and measure wall time, CPU seconds and peak memory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.convert import to_hugo, to_pelican
+from benchmarks.generator import generate
+
+
+@dataclass
+class Run:
+    """One timed build: wall seconds, CPU seconds (user + system, all threads and waited-for
+    children: steadier than wall time on a busy machine) and peak summed RSS of the tree in MB."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+
+
+@dataclass
+class Measure:
+    """Repeated runs of one build, summarised by their medians."""
+
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        return statistics.median(r.peak_mb for r in self.runs)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "median_seconds": self.seconds,
+            "median_cpu_seconds": self.cpu_seconds,
+            "median_peak_mb": self.peak_mb,
+            "runs": [asdict(r) for r in self.runs],
+        }
+
+
+def timed(command: Sequence[str], cwd: Path | None = None) -> Run:
+    """Run `command`, polling its process tree's RSS every 10 ms; raise if it fails.
+
+    The polled peak can miss a spike shorter than the interval, so it is
+    combined with the kernel's exact peak of the largest single process
+    (`wait4`'s ru_maxrss), which is all of it for a one-process build.
+    """
+    import psutil
+
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        peak = 0
+        done = threading.Event()
+
+        def poll() -> None:
+            # Finding the children scans every process (milliseconds), so it runs every
+            # 10th poll; reading a known process's RSS is cheap and runs every 10 ms.
+            nonlocal peak
+            try:
+                root = psutil.Process(proc.pid)
+            except psutil.Error:
+                return
+            members, tick = [root], 0
+            while not done.is_set():
+                if tick % 10 == 0:
+                    with contextlib.suppress(psutil.Error):
+                        members = [root, *root.children(recursive=True)]
+                total = 0
+                for member in members:
+                    with contextlib.suppress(psutil.Error):
+                        total += member.memory_info().rss
+                peak, tick = max(peak, total), tick + 1
+                done.wait(0.01)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            single_peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+            cpu = usage.ru_utime + usage.ru_stime
+        else:  # pragma: no cover (Windows)
+            proc.wait()
+            single_peak, cpu = 0, 0.0
+        seconds = time.perf_counter() - started
+        done.set()
+        poller.join()
+        if proc.returncode != 0:
+            log.seek(0)
+            output = log.read().decode("utf-8", "replace")[-3000:]
+            raise RuntimeError(f"{' '.join(map(str, command))} exited {proc.returncode}:\n{output}")
+    return Run(seconds, cpu, max(peak, single_peak) / 1_000_000)
+
+
+def count_post_pages(site: Path) -> int:
+    return sum(1 for _ in site.glob("p/*/index.html"))
+
+
+class Bench:
+    """The three tools' builds of one generated publication, under a work folder."""
+
+    def __init__(self, work: Path, posts: int, seed: int, use_pelican: bool, use_hugo: bool) -> None:
+        self.work = work
+        self.posts = posts
+        self.pub = work / "publisher"
+        self.files = generate(self.pub, posts, seed)
+        self.pelican = to_pelican(self.pub, work / "pelican") if use_pelican else None
+        self.hugo = to_hugo(self.pub, work / "hugo") if use_hugo else None
+        self.out = work / "out"
+
+    def publisher(self) -> Run:
+        command = [sys.executable, "-m", "publisher", "build", "--root", str(self.pub), "--out"]
+        run = timed([*command, str(self.out / "publisher")])
+        self.check("publisher", self.out / "publisher" / "site")
+        return run
+
+    def publisher_cold(self) -> Run:
+        shutil.rmtree(self.out / "publisher", ignore_errors=True)  # the cache goes with it
+        return self.publisher()
+
+    def edit_one_post(self, number: int) -> None:
+        """Append a sentence to the middle post, as an author fixing a typo would."""
+        with self.files[len(self.files) // 2].open("a", encoding="utf-8") as file:
+            file.write(f"\nEdited for the benchmark, pass {number}: one more sentence at the end.\n")
+
+    def pelican_cold(self) -> Run:
+        assert self.pelican is not None
+        out = self.out / "pelican"
+        shutil.rmtree(out, ignore_errors=True)
+        command = [sys.executable, "-m", "pelican", "content", "-o", str(out), "-s", "pelicanconf.py"]
+        run = timed(command, cwd=self.pelican)
+        self.check("Pelican", out)
+        return run
+
+    def hugo_cold(self) -> Run:
+        assert self.hugo is not None
+        out = self.out / "hugo"
+        shutil.rmtree(out, ignore_errors=True)
+        hugo = shutil.which("hugo") or "hugo"
+        run = timed([hugo, "--source", str(self.hugo), "--destination", str(out), "--quiet"])
+        self.check("Hugo", out)
+        return run
+
+    def check(self, tool: str, site: Path) -> None:
+        """Every tool must render one page per post, or the comparison is meaningless."""
+        pages = count_post_pages(site)
+        if pages != self.posts:
+            raise RuntimeError(f"{tool} wrote {pages} post pages for {self.posts} posts, under {site}")
+
+
+def progress(label: str, run: Run) -> None:
+    print(
+        f"  {label:<28} {run.seconds:8.2f} s {run.cpu_seconds:8.2f} s CPU {run.peak_mb:6.0f} MB",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def measure(bench: Bench, runs: int) -> dict[str, dict[str, Measure]]:
+    """Cold builds interleaved across tools (drift hits all alike), then publisher's rebuilds."""
+    results: dict[str, dict[str, Measure]] = {"publisher": {"cold": Measure()}}
+    tools: list[tuple[str, Callable[[], Run]]] = [("publisher", bench.publisher_cold)]
+    if bench.pelican is not None:
+        results["pelican"] = {"cold": Measure()}
+        tools.append(("pelican", bench.pelican_cold))
+    if bench.hugo is not None:
+        results["hugo"] = {"cold": Measure()}
+        tools.append(("hugo", bench.hugo_cold))
+    for number in range(1, runs + 1):
+        for name, build in tools:
+            run = build()
+            results[name]["cold"].runs.append(run)
+            progress(f"{name} cold {number}/{runs}", run)
+    results["publisher"]["no_change"] = Measure()
+    for number in range(1, runs + 1):
+        run = bench.publisher()
+        results["publisher"]["no_change"].runs.append(run)
+        progress(f"publisher no-change {number}/{runs}", run)
+    results["publisher"]["one_edit"] = Measure()
+    for number in range(1, runs + 1):
+        bench.edit_one_post(number)
+        run = bench.publisher()
+        results["publisher"]["one_edit"].runs.append(run)
+        progress(f"publisher one-post edit {number}/{runs}", run)
+    return results
+
+
+# --- reporting -------------------------------------------------------------------------------------
