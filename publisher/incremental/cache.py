@@ -159,7 +159,7 @@ def _encode(cache: BuildCache, root: Path) -> dict[str, Any]:
             "stamp": list(post.stamp),
             "section": post.section.folder,
             "slug": post.slug,
-            "meta": post.meta.model_dump(mode="json"),
+            "meta": post.meta.model_dump(mode="json", exclude_unset=True),
             "body_line": post.body_line,
             "field_lines": [[list(loc), line] for loc, line in post.field_lines.items()],
             "words": post.words,
