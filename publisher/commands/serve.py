@@ -27,6 +27,7 @@ from publisher.build import BuildOptions, build
 from publisher.content.config import CONFIG_NAME, load_publication
 from publisher.content.posts import POSTS_DIR
 from publisher.errors import BuildFailed
+from publisher.incremental.outdir import current_generation
 
 RELOAD_PATH = "/_publisher/version"
 EMAIL_PREFIX = "/_email/"
@@ -46,6 +47,14 @@ class LiveBuild:
         self.version = 0
         self.errors: list[str] = []
         self._lock = threading.Lock()
+
+    def token(self) -> str:
+        """What the open tab compares to know it must reload: the live generation and the error state.
+
+        A rebuild's output is served from the moment it is committed, so the
+        token changes with it, not only when `rebuild` returns.
+        """
+        return f"{current_generation(self.options.out)}.{self.version}"
 
     @property
     def site(self) -> Path:
@@ -144,7 +153,7 @@ def make_handler(live: LiveBuild) -> type[BaseHTTPRequestHandler]:
         def do_GET(self, head: bool = False) -> None:
             path = urlsplit(self.path).path
             if path == RELOAD_PATH:
-                self._send(HTTPStatus.OK, str(live.version).encode(), "text/plain", head)
+                self._send(HTTPStatus.OK, live.token().encode(), "text/plain", head)
                 return
             if live.errors:
                 self._send(
@@ -172,7 +181,7 @@ def make_handler(live: LiveBuild) -> type[BaseHTTPRequestHandler]:
             self._send(HTTPStatus.OK, data, kind, head)
 
         def _inject(self, html: bytes) -> bytes:
-            script = RELOAD_SCRIPT.format(version=live.version, path=RELOAD_PATH).encode()
+            script = RELOAD_SCRIPT.format(version=live.token(), path=RELOAD_PATH).encode()
             if b"</body>" in html:
                 return html.replace(b"</body>", script + b"</body>", 1)
             return html + script
