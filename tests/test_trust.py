@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Publication, output_files, run
+from conftest import REPO, Publication, output_files, run
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -229,3 +229,26 @@ def test_a_rebuild_after(name: str, tmp_path: Path) -> None:
     assert b"Text of the original" not in published
     check = run("check", "--root", str(publication.root), "--quiet")
     assert check.exit_code == case.exit_code
+
+
+def test_a_ci_restored_build_folder_in_a_new_path_builds_incrementally(tmp_path: Path) -> None:
+    """CI restores the publication and its build/ into another path; one edited post is all it renders."""
+    original = Tagged(tmp_path / "checkout-1")
+    shutil.copytree(REPO / "posts", original.root / "posts", dirs_exist_ok=True)
+    assert original.build("--quiet").exit_code == 0
+    restored = Tagged(tmp_path / "runner/checkout-2")
+    shutil.copytree(original.root, restored.root, symlinks=True, dirs_exist_ok=True)
+    post = restored.root / "posts/insights/budget-hearing-dates.md"
+    post.write_text(post.read_text() + "\nA sentence Revised in CI.\n")  # the body only: no list shows it
+
+    result = restored.build("--verbose")
+
+    assert result.exit_code == 0, result.output
+    assert "(1 rebuilt, 4 cached)" in result.stdout
+    written = {
+        line.split("/build/", 1)[1] for line in result.stdout.splitlines() if line.startswith("wrote ")
+    }
+    assert "site/p/budget-hearing-dates/index.html" in written and "site/feed.xml" in written
+    assert "site/p/the-permit-bottleneck/index.html" not in written and "site/index.html" not in written
+    assert output_files(restored.out) == clean(restored, tmp_path)
+    assert b"Revised " in output_files(restored.out)["site/p/budget-hearing-dates/index.html"]
