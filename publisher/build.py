@@ -258,6 +258,9 @@ class _Writer:
         self.out = out
         self.outputs: dict[str, tuple[str, int, int]] = {}
         self.rendered: set[str] = set()
+        # where copied files may really come from: posts/ and each templates/static/
+        self.allowed = [(root / POSTS_DIR).resolve()]
+        self.allowed += [(folder / STATIC_DIR).resolve() for folder in template_dirs(root)]
 
     def unchanged(self, name: str, key: str) -> bool:
         return self.staging is not None and self.previous.unchanged(self.out, name, key)
@@ -310,9 +313,7 @@ class _Writer:
         """A copied file must really be inside posts/ or a templates/static/ folder, every build."""
         assert job.source is not None
         real = job.source.resolve()
-        allowed = [(self.root / POSTS_DIR).resolve()]
-        allowed += [(folder / STATIC_DIR).resolve() for folder in template_dirs(self.root)]
-        if any(real.is_relative_to(folder) for folder in allowed) and real.is_file():
+        if any(real.is_relative_to(folder) for folder in self.allowed) and real.is_file():
             return None
         try:
             shown = job.source.relative_to(self.root).as_posix()

@@ -159,6 +159,12 @@ def test_a_kill_after_any_step_leaves_old_or_new_and_the_next_build_recovers(tmp
         assert killed.returncode == -9, (after, killed.stderr)
         state = output_files(publication.out)
         assert state in (old, new), f"killed after step {after}: a mix of old and new output"
+        broken = publication.root / "posts/insights/broken.md"
+        broken.write_text("---\ntitle: Broken\n---\n")
+        failed = publication.build("--quiet")
+        assert failed.exit_code == 1 and failed.stderr.endswith("nothing was written.\n")
+        assert output_files(publication.out) == state, f"killed after step {after}: a failed build changed it"
+        broken.unlink()
         result = publication.build("--quiet")
         assert result.exit_code == 0, (after, result.output)
         assert output_files(publication.out) == new, f"killed after step {after}: the next build differs"

@@ -160,6 +160,13 @@ def foreign_cache(publication: Publication, scratch: Path) -> Publication:
     return publication
 
 
+def cache_cannot_be_saved(publication: Publication, scratch: Path) -> Publication:
+    html = publication.out / ".cache/html"
+    shutil.rmtree(html)
+    html.write_text("in the way")
+    return edit(publication, scratch)
+
+
 class _Boom:
     """Unpickling this would create a file: proof that code ran."""
 
@@ -202,6 +209,13 @@ CASES = {
     "a cache of random bytes": (random_bytes, 0, IGNORED, "clean"),
     "edited cached HTML": (edited_cached_html, 0, "", "clean"),
     "a cache from another publication": (foreign_cache, 0, "", "clean"),
+    "a cache that cannot be saved after the output is in place": (
+        cache_cannot_be_saved,
+        0,
+        "warning: the build cache could not be saved (File exists: PUB/build/.cache/html); "
+        "the new output is in place; the next build may render more than it needs to\n",
+        "clean",
+    ),
 }
 
 
