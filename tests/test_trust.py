@@ -266,3 +266,17 @@ def test_a_ci_restored_build_folder_in_a_new_path_builds_incrementally(tmp_path:
     assert "site/p/the-permit-bottleneck/index.html" not in written and "site/index.html" not in written
     assert output_files(restored.out) == clean(restored, tmp_path)
     assert b"Revised " in output_files(restored.out)["site/p/budget-hearing-dates/index.html"]
+
+
+def test_a_ci_restored_cache_alone_is_taken_over(tmp_path: Path) -> None:
+    """CI that caches only build/.cache restores it into a fresh checkout with no output yet."""
+    original = small(tmp_path / "checkout-1")
+    assert original.build("--quiet").exit_code == 0
+    restored = small(tmp_path / "checkout-2")
+    shutil.copytree(original.out / ".cache", restored.out / ".cache")
+    edit(restored, tmp_path)
+
+    result = restored.build("--quiet")
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert output_files(restored.out) == clean(restored, tmp_path)

@@ -22,7 +22,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from publisher.incremental.sealed import MAGIC
+
 MARKER = ".publisher"
+CACHE = ".cache"
+CACHE_FILES = {"state.json", "fast.json", "html"}
 LOCK = ".lock"
 CURRENT = ".current"
 CURRENT_NEXT = ".current.next"
@@ -72,7 +76,7 @@ def claim(out: Path, root: Path | None = None) -> None:
         reason = "it is not a folder"
     if reason is None and out.is_dir() and not _is_marker(out / MARKER):
         names = sorted(os.listdir(out))
-        if names:
+        if names and not (names == [CACHE] and _is_restored_cache(out / CACHE)):
             shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
             reason = f"it holds files publisher did not make ({shown}); choose a new or empty folder"
     if reason is None and out.is_dir():
@@ -92,6 +96,17 @@ def claim(out: Path, root: Path | None = None) -> None:
 
 def _is_marker(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
+
+
+def _is_restored_cache(folder: Path) -> bool:
+    """Only a build cache, as CI restores `build/.cache` into a new checkout: ours to take over."""
+    if folder.is_symlink() or not folder.is_dir() or not set(os.listdir(folder)) <= CACHE_FILES:
+        return False
+    try:
+        with open(folder / "state.json", "rb") as handle:
+            return handle.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
 
 
 def _readlink(path: Path) -> str | None:
