@@ -280,3 +280,18 @@ def test_a_ci_restored_cache_alone_is_taken_over(tmp_path: Path) -> None:
 
     assert (result.exit_code, result.stderr) == (0, "")
     assert output_files(restored.out) == clean(restored, tmp_path)
+
+
+def test_a_cache_written_with_another_key_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    publication = small(tmp_path / "pub")
+    monkeypatch.setenv("PUBLISHER_CACHE_KEY", "the CI secret")
+    assert publication.build("--quiet").exit_code == 0
+    edit(publication, tmp_path)
+    assert (publication.build("--quiet").exit_code, publication.build("--quiet").stderr) == (0, "")
+
+    monkeypatch.setenv("PUBLISHER_CACHE_KEY", "someone else's key")
+    edit(publication, tmp_path)
+    publication.post("insights/three.md", title="Three", date="2026-01-07", body="Third, again.")
+    result = publication.build("--quiet")
+    assert (result.exit_code, stderr_lines(result.stderr, publication)) == (0, IGNORED)
+    assert output_files(publication.out) == clean(publication, tmp_path)
