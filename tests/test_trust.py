@@ -295,3 +295,12 @@ def test_a_cache_written_with_another_key_is_ignored(tmp_path: Path, monkeypatch
     result = publication.build("--quiet")
     assert (result.exit_code, stderr_lines(result.stderr, publication)) == (0, IGNORED)
     assert output_files(publication.out) == clean(publication, tmp_path)
+
+
+def test_check_never_runs_code_from_the_cache(tmp_path: Path) -> None:
+    publication = small(tmp_path / "pub")
+    assert publication.build("--quiet").exit_code == 0
+    evil_pickles(publication, tmp_path)
+    result = run("check", "--root", str(publication.root), "--quiet")
+    assert result.exit_code == 0 and result.stdout == "Checked 3 posts: no errors, 0 warnings.\n"
+    assert not (tmp_path / "pwned").exists()
