@@ -21,6 +21,7 @@ from publisher import __version__
 from publisher.clock import BadEpoch, build_now
 from publisher.errors import BuildFailed, WarningsFailed
 from publisher.incremental import fastpath
+from publisher.incremental.outdir import OutputRefused
 from publisher.options import BuildOptions, BuildResult, Progress
 
 PROGRESS_MIN = 50  # a bar for fewer posts would flash and vanish
@@ -142,7 +143,10 @@ def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
             progress=progress,
         )
         try:
-            result = fastpath.try_skip(options, options.now) or full_build(options)
+            result = fastpath.build_or_skip(options, full_build, lambda: waiting(out))
+        except OutputRefused as exc:
+            click.echo(f"Error: {exc}.", err=True)
+            sys.exit(2)
         except WarningsFailed as failure:
             for warning in failure.errors:
                 click.echo(f"warning: {warning}", err=True)
@@ -162,13 +166,19 @@ def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
             sys.exit(1)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in result.notes:
+        click.echo(note, err=True)
     return result
 
 
-def full_build(options: BuildOptions) -> BuildResult:
-    from publisher.build import build  # the renderers: imported only when there is work
+def waiting(out: Path) -> None:
+    click.echo(f"Waiting for another build into {out.as_posix()} to finish…", err=True)
 
-    return build(options)
+
+def full_build(options: BuildOptions) -> BuildResult:
+    from publisher.build import build_in  # the renderers: imported only when there is work
+
+    return build_in(options)  # build_or_skip has claimed and locked the output folder
 
 
 @contextmanager
@@ -225,7 +235,12 @@ def serve_command(root: Path, drafts: bool, future: bool, base_url: str | None, 
     from publisher.commands.serve import serve
 
     options = BuildOptions(root=root, out=root / "build", drafts=True, future=future, base_url=base_url)
-    serve(options, host, port, lambda line: click.echo(line, err=line.startswith(("posts/", "publication"))))
+    try:
+        serve(
+            options, host, port, lambda line: click.echo(line, err=line.startswith(("posts/", "publication")))
+        )
+    except BuildFailed as failure:  # no publication to serve
+        fail(failure)
 
 
 if __name__ == "__main__":

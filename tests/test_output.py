@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, Publication
+from conftest import REPO, Publication, output_files
 
 from publisher.build import BuildOptions, build
 from publisher.incremental.output import UnsafePath, safe_relative, write_output
@@ -14,11 +14,7 @@ from publisher.incremental.output import UnsafePath, safe_relative, write_output
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every output file; the build cache is not output."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and ".cache" not in p.relative_to(folder).parts
-    }
+    return output_files(folder)
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, sample_out: Path) -> None:
@@ -130,8 +126,9 @@ def test_a_rebuild_replaces_removed_pages(publication: Publication) -> None:
     gone.unlink()
     assert publication.build().exit_code == 0
     assert not (publication.out / "site/p/two").exists()
-    leftovers = {p.name for p in publication.out.iterdir()} - {"site", "email", ".cache"}
-    assert leftovers == set(), "no staging folders are left behind"
+    names = {p.name for p in publication.out.iterdir()}
+    assert names == {"site", "email", ".cache", ".current", ".generations", ".lock", ".publisher"}
+    assert len(list((publication.out / ".generations").iterdir())) == 1, "only the current generation"
 
 
 def test_template_mistakes_are_reported_with_file_and_line(publication: Publication) -> None:
@@ -163,7 +160,8 @@ def test_template_mistakes_are_reported_with_file_and_line(publication: Publicat
 def test_a_disk_problem_is_one_line_not_a_traceback(publication: Publication) -> None:
     publication.post("analyses/one.md", title="One", tags="[a]")
     publication.out.mkdir()
-    (publication.out / ".next").write_text("in the way")  # where the build stages its output
+    (publication.out / ".publisher").write_text("an output folder publisher made")
+    (publication.out / ".generations").write_text("in the way")  # where the build stages its output
     result = publication.build()
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: Not a directory: ")

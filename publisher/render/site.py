@@ -73,6 +73,7 @@ class Job:
     name: str
     key: str
     render: Callable[[], bytes]
+    source: Path | None = None  # a copied file: the build checks where it really is first
 
 
 def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
@@ -158,9 +159,10 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
 
 
 def _file_job(name: str, source: Path) -> Job:
-    """A copied file, keyed by where it comes from, its size and its modification time."""
+    """A copied file, keyed by its name and stamp (size, modification and change time, inode)."""
     stat = source.stat()
-    return Job(name, digest(str(source), stat.st_size, stat.st_mtime_ns), source.read_bytes)
+    key = digest(name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    return Job(name, key, source.read_bytes, source)
 
 
 def article_ld(site: Site, entry: Entry, canonical: str) -> dict[str, object]:
