@@ -50,6 +50,8 @@ def inputs_digest(root: Path, out: Path, options: tuple[object, ...]) -> str:
                 stamps.append((directory, name, stat.st_size, stat.st_mtime_ns))
     config = root / "publication.toml"
     stamps.append(config.read_bytes() if config.exists() else b"")
+    redirects = root / "redirects.txt"
+    stamps.append(redirects.read_bytes() if redirects.is_file() else b"")
     return digest(stamps)
 
 
