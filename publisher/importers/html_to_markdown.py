@@ -373,7 +373,8 @@ def _clean_platform_html(soup: BeautifulSoup, notes: list[str]) -> None:
         who = soup.new_tag("p")
         anchor = soup.new_tag("a", href=url)
         user = str(data.get("username") or "")
-        anchor.string = f"Post by @{user}" if user else "The original post"
+        name = " ".join(str(data.get("name") or "").split())
+        anchor.string = f"Post by {name} (@{user})".replace("by  (", "by (") if user else "The original post"
         who.append(anchor)
         quote.append(who)
         tag.replace_with(quote)
