@@ -32,9 +32,7 @@ INLINE_TAGS = {"a", "strong", "em", "b", "i", "code", "br", "sup", "sub"}
 CELL_ATTRIBUTES = {"colspan", "rowspan", "scope"}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _ENTITY_RE = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
-_LINE_START_RE = re.compile(
-    r"(^|\n)([ \t]*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|=+(?=\s*$)|\d{1,9}(?=[.)](?:\s|$)))"
-)
+_LINE_START_RE = re.compile(r"(^|\n)([ \t]*)(#+|>|[-+*](?=\s|$)|=+(?=\s*$)|\d{1,9}(?=[.)](?:\s|$)))")
 _SHORTCODE_CAPTION_RE = re.compile(r"\[caption[^\]]*\](.*?)\[/caption\]", re.S)
 _SHORTCODE_EMBED_RE = re.compile(r"\[embed[^\]]*\](.*?)\[/embed\]", re.S)
 _SHORTCODE_RE = re.compile(r"\[/?([a-z][a-z0-9_-]*)(?:\s[^\]]*)?\]")
