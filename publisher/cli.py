@@ -255,6 +255,12 @@ def import_options(command: Callable[..., None]) -> Callable[..., None]:
                 default=None,
                 help="A folder of the export's downloaded images to copy next to the posts.",
             ),
+            click.option(
+                "--site-url",
+                default=None,
+                help="The old site's address: for /path links and images, links between posts "
+                "and Ghost's __GHOST_URL__.",
+            ),
             click.option("--force", is_flag=True, help="Overwrite posts an earlier import wrote."),
             click.option("--dry-run", is_flag=True, help="Print the plan; write nothing."),
         ]
@@ -277,19 +283,16 @@ EXPORT_ARGUMENT = click.argument("export", type=click.Path(exists=True, path_typ
 @EXPORT_ARGUMENT
 def import_substack(export: Path, include: tuple[str, ...], **flags: Any) -> None:
     """Import a Substack export: its .zip, or the folder it unpacks to."""
-    run_import_command("substack", export, set(include), None, **flags)
+    run_import_command("substack", export, set(include), **flags)
 
 
 @import_group.command("ghost")
 @import_options
 @click.option("--include", multiple=True, type=click.Choice(["page"]), help="Also import pages.")
-@click.option(
-    "--site-url", default=None, help="The Ghost site's address, for __GHOST_URL__ links and images."
-)
 @EXPORT_ARGUMENT
-def import_ghost(export: Path, include: tuple[str, ...], site_url: str | None, **flags: Any) -> None:
+def import_ghost(export: Path, include: tuple[str, ...], **flags: Any) -> None:
     """Import a Ghost JSON export."""
-    run_import_command("ghost", export, set(include), site_url, **flags)
+    run_import_command("ghost", export, set(include), **flags)
 
 
 @import_group.command("wordpress")
@@ -298,16 +301,14 @@ def import_ghost(export: Path, include: tuple[str, ...], site_url: str | None, *
 @EXPORT_ARGUMENT
 def import_wordpress(export: Path, include: tuple[str, ...], **flags: Any) -> None:
     """Import a WordPress export (WXR .xml)."""
-    run_import_command("wordpress", export, set(include), None, **flags)
+    run_import_command("wordpress", export, set(include), **flags)
 
 
-def run_import_command(
-    platform: str, export: Path, include: set[str], site_url: str | None, **flags: Any
-) -> None:
+def run_import_command(platform: str, export: Path, include: set[str], **flags: Any) -> None:
     from publisher.commands.import_archive import read_export, run_import
     from publisher.content.config import load_publication
     from publisher.importers.model import ExportUnreadable
-    from publisher.importers.plan import BadOption, Rule, Settings
+    from publisher.importers.plan import BadOption, Rule, Settings, check_settings
 
     root: Path = flags["root"]
     try:
@@ -328,7 +329,8 @@ def run_import_command(
         force=flags["force"],
     )
     try:
-        exported = read_export(platform, export, include, site_url)
+        check_settings(settings)
+        exported = read_export(platform, export, include, flags["site_url"])
         report = run_import(exported, settings, flags["dry_run"])
     except ExportUnreadable as exc:
         click.echo(f"Error: {export}: {exc}", err=True)

@@ -139,9 +139,10 @@ Imported posts/insights/cafe-society.md (substack 106.café-society)
   note: table kept as HTML (merged cells)
 Imported posts/insights/the-permit-queue-2.md (substack 107.the-permit-queue)
   note: {TAKEN}; imported as 'the-permit-queue-2'
+  note: 1 link(s) to the old site now point at the imported post's file
 Skipped substack 103.episode-one: a podcast (use --include podcast to import it)
 Skipped substack 108.open-thread: a thread (use --include thread to import it)
-Imported 6 posts (2 drafts), 2 skipped, 10 notes, 1 redirect for redirects.txt.
+Imported 6 posts (2 drafts), 2 skipped, 11 notes, 1 redirect for redirects.txt.
 """
 
 
@@ -162,7 +163,16 @@ def test_substack_export_imports_checks_and_builds(
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: the undated draft's date
     export = SUBSTACK if form == "folder" else substack_zip
-    assert import_into(publication, "substack", export, "--section", "insights") == SUBSTACK_REPORT
+    output = import_into(
+        publication,
+        "substack",
+        export,
+        "--section",
+        "insights",
+        "--site-url",
+        "https://civicledger.substack.com",
+    )
+    assert output == SUBSTACK_REPORT
 
     paid = (publication.root / "posts/insights/members-only-numbers.md").read_text()
     assert paid.startswith("---\n# imported from substack 102.members-only-numbers\n")
@@ -198,6 +208,21 @@ def test_substack_export_imports_checks_and_builds(
         .startswith("Median days")
     )
     assert "Subscribe" not in body.get_text() and body.find(["form", "iframe", "button"]) is None
+    # A link to the old address of another imported post leads to that post here.
+    second = BeautifulSoup(
+        (publication.out / "site/p/the-permit-queue-2/index.html").read_text(), "html.parser"
+    )
+    assert second.select_one(".post-body a")["href"] == "/p/the-permit-queue/#how-the-queue-works"
+
+
+def test_other_substack_types_with_include_and_a_type_rule(publication: Publication) -> None:
+    output = import_into(
+        publication, "substack", SUBSTACK, "--include", "podcast", "--map", "type:podcast=playbooks"
+    )
+    assert "Imported posts/playbooks/episode-one.md (substack 103.episode-one)" in output
+    assert "Skipped substack 108.open-thread: a thread (use --include thread to import it)" in output
+    episode = (publication.root / "posts/playbooks/episode-one.md").read_text()
+    assert episode.endswith("\n---\n\n[Listen to the episode](https://example.com/ep1.mp3)\n\nShow notes.\n")
 
 
 def test_a_second_import_reports_already_imported_and_force_overwrites(publication: Publication) -> None:
@@ -277,7 +302,7 @@ def test_ghost_export_with_tags_authors_sections_and_redirects(publication: Publ
     )
     assert output.splitlines()[-2:] == [
         "Skipped ghost 65f0a1b2c3d4e5f601000005: a page (use --include page to import it)",
-        "Imported 5 posts (2 drafts), 1 skipped, 6 notes, 5 redirects for redirects.txt.",
+        "Imported 5 posts (2 drafts), 1 skipped, 7 notes, 5 redirects for redirects.txt.",
     ]
     text = (publication.root / "posts/analyses/reading-the-budget-book.md").read_text()
     header = text.split("\n---\n", 1)[0]
@@ -313,6 +338,10 @@ def test_ghost_export_with_tags_authors_sections_and_redirects(publication: Publ
     # The paid post and the draft are not built, and neither are their redirects.
     assert not (publication.out / "site/line-item-tracker").exists()
     assert len(redirects) == 3
+    hearing = BeautifulSoup(
+        (publication.out / "site/p/how-to-speak-at-a-hearing/index.html").read_text(), "html.parser"
+    )
+    assert hearing.select_one(".post-body a")["href"] == "/p/reading-the-budget-book/"
 
 
 # --- WordPress --------------------------------------------------------------------------------
@@ -325,7 +354,7 @@ def test_wordpress_export_imports_with_date_based_redirects(publication: Publica
         "Skipped wordpress 40: a page (use --include page to import it)",
         "Skipped wordpress 1 attachment item: not posts",
         "Skipped wordpress 1 nav_menu_item item: not posts",
-        "Imported 5 posts (3 drafts), 4 skipped, 6 notes, 4 redirects for redirects.txt.",
+        "Imported 5 posts (3 drafts), 4 skipped, 7 notes, 4 redirects for redirects.txt.",
     ]
     ferry = (publication.root / "posts/playbooks/ferry-schedules-explained.md").read_text()
     assert "\nauthors: [Min Kim]\n" in ferry and "\ntags: [ferries, transit]\n" in ferry
@@ -356,6 +385,7 @@ def test_wordpress_export_imports_with_date_based_redirects(publication: Publica
         (publication.out / "site/p/ferry-schedules-explained/index.html").read_text(), "html.parser"
     )
     assert ferry_page.find("a", href="https://www.youtube.com/watch?v=M7lc1UVf-VE") is not None
+    assert ferry_page.find("a", string="the harbor budget")["href"] == "/p/gang-noyu-suan/"
     page = publication.out / "site/2020/01/15/港の予算/index.html"
     assert "url=https://civicledger.example/p/gang-noyu-suan/" in page.read_text()
     assert (
@@ -396,6 +426,15 @@ def test_an_unreadable_export_is_one_error_line(
     export.write_bytes(content)
     result = run("import", platform, str(export), "--root", str(publication.root))
     assert (result.exit_code, result.stderr) == (1, f"Error: {export}: {message}\n")
+
+
+def test_ghost_links_need_the_site_url(publication: Publication) -> None:
+    result = run("import", "ghost", str(GHOST), "--root", str(publication.root))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {GHOST}: its links and images start with __GHOST_URL__: "
+        "give the Ghost site's address with --site-url\n",
+    )
 
 
 def test_unknown_sections_and_bad_rules_are_usage_errors(publication: Publication) -> None:

@@ -32,9 +32,9 @@ class Report:
 
 def read_export(platform: str, path: Path, include: set[str], site_url: str | None) -> Export:
     readers: dict[str, Callable[[], Export]] = {
-        "substack": lambda: read_substack(path, include),
+        "substack": lambda: read_substack(path, include, site_url),
         "ghost": lambda: read_ghost(path, include, site_url),
-        "wordpress": lambda: read_wordpress(path, include),
+        "wordpress": lambda: read_wordpress(path, include, site_url),
     }
     return readers[platform]()
 

@@ -27,14 +27,15 @@ def read_ghost(path: Path, include: set[str], site_url: str | None) -> Export:
     data = _data(document)
     if data is None:
         raise ExportUnreadable("no db[0].data.posts in the file: is this a Ghost JSON export?")
-    export = Export()
     base = (site_url or "").rstrip("/")
+    if not base and GHOST_URL in json.dumps(data.get("posts")):
+        raise ExportUnreadable(
+            "its links and images start with __GHOST_URL__: give the Ghost site's address with --site-url"
+        )
+    export = Export(site_url=base)
 
     def resolve(value: str | None) -> str:
-        value = value or ""
-        if GHOST_URL in value and not base:
-            export.warnings.append("__GHOST_URL__ left as it is: give --site-url to resolve it")
-        return value.replace(GHOST_URL, base) if base else value
+        return (value or "").replace(GHOST_URL, base)
 
     tags = {str(t.get("id")): t for t in _rows(data, "tags")}
     users = {str(u.get("id")): u for u in _rows(data, "users")}

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape as html_escape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from markdownify import ATX, MarkdownConverter, abstract_inline_conversion
@@ -70,7 +70,7 @@ def _escape_line_start(match: re.Match[str]) -> str:
 class _Converter(MarkdownConverter):
     """markdownify with this project's Markdown dialect (Python-Markdown with tables and footnotes)."""
 
-    def __init__(self, notes: list[str], images: list[str]) -> None:
+    def __init__(self, notes: list[str], images: list[str], site_url: str = "") -> None:
         super().__init__(
             heading_style=ATX,
             bullets="-",
@@ -82,6 +82,15 @@ class _Converter(MarkdownConverter):
         )
         self.notes = notes
         self.images = images
+        self.site_url = site_url
+
+    def absolute(self, url: str) -> str:
+        """`//host/x` and, with the old site's address, `/x` made absolute: they pointed at the old site."""
+        if url.startswith("//"):
+            return "https:" + url
+        if url.startswith("/") and self.site_url:
+            return urljoin(self.site_url.rstrip("/") + "/", url.lstrip("/"))
+        return url
 
     def escape(self, text: str, parent_tags: set[str]) -> str:
         return escape_markdown(text) if text else ""
@@ -97,7 +106,7 @@ class _Converter(MarkdownConverter):
     convert_sub = abstract_inline_conversion(lambda self: "<sub>")
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        src = str(el.get("src") or "").strip()
+        src = self.absolute(str(el.get("src") or "").strip())
         if not src.startswith(("http://", "https://", "/")):
             if src:
                 self.notes.append(f"image {src[:60]!r} dropped: not an http(s) URL")
@@ -110,7 +119,7 @@ class _Converter(MarkdownConverter):
         return f"![{alt}]({_url(src)}{title_part})"
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        href = str(el.get("href") or "").strip()
+        href = self.absolute(str(el.get("href") or "").strip())
         if "_noformat" in parent_tags:
             return text
         prefix, suffix, inner = _chomp(text)
@@ -530,13 +539,16 @@ def _caption_to_figure(match: re.Match[str]) -> str:
 # --- the converter ----------------------------------------------------------------------------
 
 
-def html_to_markdown(html: str) -> Converted:
-    """Convert one post body; `notes` says what was removed, linked or kept as HTML."""
+def html_to_markdown(html: str, site_url: str = "") -> Converted:
+    """Convert one post body; `notes` says what was removed, linked or kept as HTML.
+
+    `site_url` is the old site's address: links and images written as `/path` pointed there.
+    """
     notes: list[str] = []
     images: list[str] = []
     soup = BeautifulSoup(html, "html.parser")
     _clean_platform_html(soup, notes)
-    converter = _Converter(notes, images)
+    converter = _Converter(notes, images, site_url)
     footnotes = _extract_footnotes(soup, converter)
     text = converter.convert_soup(soup)
     for number in range(1, len(footnotes) + 1):

@@ -54,3 +54,4 @@ class Export:
     posts: list[ExportedPost] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # about the export itself (a bad row, a bad date)
+    site_url: str = ""  # the old site's address, for links and images written as /path

@@ -8,11 +8,12 @@ import of the same export finds it and reports "already imported" instead of dup
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 from slugify import slugify
@@ -89,7 +90,7 @@ class Planned:
     post: ExportedPost
     path: str  # relative to the root, e.g. posts/insights/hello.md
     slug: str
-    text: str
+    text: str  # front matter, then the body
     overwrite: bool
     notes: list[str]
     images: list[Image]
@@ -156,11 +157,14 @@ def plan_import(export: Export, settings: Settings) -> Plan:
     redirects = read_redirects(settings.root)
     plan.warnings += [f"{REDIRECTS_NAME}:{line}: {message}" for line, message in redirects.problems]
     wanted: list[Redirect] = []
+    homes: dict[str, str] = {}  # old path of each post in the export -> its file here
+    bodies: list[str] = []
     for post in export.posts:
         label = f"{post.platform} {post.key}"
         earlier = by_origin.get((post.platform, _one_line(post.key)))
         if earlier is not None and not settings.force:
             plan.skipped.append((label, f"already imported as {earlier.path} (use --force to overwrite it)"))
+            _claim(homes, _old_addresses(post), earlier.path, earlier.slug)
             continue
         notes: list[str] = []
         if earlier is not None:
@@ -171,7 +175,8 @@ def plan_import(export: Export, settings: Settings) -> Plan:
             path = f"{POSTS_DIR}/{folder}/{slug}.md"
         taken_slugs[slug] = path
         taken_paths.add(path)
-        converted = html_to_markdown(post.html)
+        _claim(homes, _old_addresses(post), path, slug)
+        converted = html_to_markdown(post.html, export.site_url)
         notes.extend(converted.notes)
         body = converted.markdown
         if not body.strip():
@@ -180,15 +185,58 @@ def plan_import(export: Export, settings: Settings) -> Plan:
         cover = post.cover
         if images is not None:
             body, cover, copied = images.localise(body, cover, converted.images, path, slug, notes)
-        text = _front_matter(post, slug, cover, settings, notes) + "\n" + body
-        plan.posts.append(Planned(post, path, slug, text, earlier is not None, notes, copied))
+        front = _front_matter(post, slug, cover, settings, notes)
+        plan.posts.append(Planned(post, path, slug, front, earlier is not None, notes, copied))
+        bodies.append(body)
         url = f"/p/{slug}/"
         wanted += [Redirect(old, url) for old in post.old_paths if _path_key(old) != url]
+    host = urlsplit(export.site_url).hostname
+    for planned, body in zip(plan.posts, bodies, strict=True):
+        if host:
+            body = _link_to_files(body, host, homes, planned)
+        planned.text += "\n" + body
     pages = {f"/p/{slug}/" for slug in taken_slugs}  # another post's address is never redirected
     wanted = [redirect for redirect in wanted if redirect.source not in pages]
     plan.redirects, plan.new_redirects, clashes = _merge_redirects(redirects.entries, wanted, settings.force)
     plan.warnings += clashes
     return plan
+
+
+def _old_addresses(post: ExportedPost) -> list[str]:
+    """The paths under which the old site showed `post`."""
+    paths = [*post.old_paths, f"/p/{post.slug}/"] if post.slug else list(post.old_paths)
+    return [_path_key(unquote(path)) for path in paths]
+
+
+def _claim(homes: dict[str, str], addresses: list[str], path: str, slug: str) -> None:
+    """Old addresses lead to this post, unless another post already claimed one; its own URL always does."""
+    for address in addresses:
+        if address not in homes or address == f"/p/{slug}/":
+            homes[address] = path
+
+
+_LINK_RE = re.compile(r"\]\((<?)(https?://[^)\s>]+)(>?)(\s+\"[^\"]*\")?\)")
+
+
+def _link_to_files(body: str, host: str, homes: dict[str, str], planned: Planned) -> str:
+    """Links to the old address of an imported post point at its file, so the build makes them work here."""
+    count = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        parts = urlsplit(match.group(2))
+        target = homes.get(_path_key(unquote(parts.path)))
+        if parts.hostname != host or target is None or parts.query:
+            return match.group(0)
+        count += 1
+        relative = posixpath.relpath(target, posixpath.dirname(planned.path))
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        return f"]({quote(relative)}{fragment}{match.group(4) or ''})"
+
+    body = _LINK_RE.sub(replace, body)
+    if count:
+        planned.notes.append(f"{count} link(s) to the old site now point at the imported post's file")
+    return body
 
 
 def _one_line(text: str) -> str:

@@ -11,6 +11,7 @@ import csv
 import io
 import zipfile
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path, PurePosixPath
 
 from publisher.importers.model import Export, ExportedPost, ExportUnreadable, Skipped
@@ -50,8 +51,8 @@ class _Files:
         return (self.folder / inside).read_bytes()
 
 
-def read_substack(path: Path, include: set[str]) -> Export:
-    """Read posts.csv and the bodies it names."""
+def read_substack(path: Path, include: set[str], site_url: str | None = None) -> Export:
+    """Read posts.csv and the bodies it names; `site_url` is the publication's Substack address."""
     files = _Files(path)
     raw = files.read("posts.csv") or b""
     try:
@@ -62,7 +63,7 @@ def read_substack(path: Path, include: set[str]) -> Export:
     missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
     if missing:
         raise ExportUnreadable(f"posts.csv has no column {', '.join(missing)}: is this a Substack export?")
-    export = Export()
+    export = Export(site_url=(site_url or "").rstrip("/"))
     for line, row in enumerate(reader, start=2):
         key = (row.get("post_id") or "").strip()
         if not key:
@@ -77,6 +78,10 @@ def read_substack(path: Path, include: set[str]) -> Export:
             export.warnings.append(
                 f"substack {key}: no posts/{key}.html in the export; imported with no body"
             )
+        html = (body or b"").decode("utf-8", errors="replace")
+        audio = (row.get("podcast_url") or "").strip()
+        if audio.startswith("https://"):  # the episode itself: a link, as the body only has notes
+            html = f'<p><a href="{escape(audio)}">Listen to the episode</a></p>\n{html}'
         published = (row.get("is_published") or "").strip().lower() == "true"
         audience = (row.get("audience") or "everyone").strip() or "everyone"
         slug = key.split(".", 1)[1] if "." in key else key
@@ -84,7 +89,7 @@ def read_substack(path: Path, include: set[str]) -> Export:
             platform="substack",
             key=key,
             title=(row.get("title") or "").strip(),
-            html=(body or b"").decode("utf-8", errors="replace"),
+            html=html,
             slug=slug,
             date=_date(row.get("post_date"), export, f"posts.csv:{line}: post_date"),
             draft=not published,

@@ -40,8 +40,11 @@ def _wp_all(element: Element, name: str) -> list[Element]:
     ]
 
 
-def read_wordpress(path: Path, include: set[str]) -> Export:
-    """Read every `item` of the channel; posts (and pages with `include`) become posts."""
+def read_wordpress(path: Path, include: set[str], site_url: str | None = None) -> Export:
+    """Read every `item` of the channel; posts (and pages with `include`) become posts.
+
+    The old site's address is `site_url`, or else the blog address the export names.
+    """
     try:
         tree = parse(str(path), forbid_dtd=True)
     except (ParseError, DefusedXmlException, OSError) as exc:
@@ -57,7 +60,8 @@ def read_wordpress(path: Path, include: set[str]) -> Export:
     attachments = {
         _wp(i, "post_id"): _wp(i, "attachment_url") for i in items if _wp(i, "post_type") == "attachment"
     }
-    export = Export()
+    blog = site_url or _wp(channel, "base_blog_url") or _wp(channel, "base_site_url")
+    export = Export(site_url=blog.rstrip("/"))
     other: Counter[str] = Counter()
     for item in items:
         kind = _wp(item, "post_type") or "post"
