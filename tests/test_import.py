@@ -494,3 +494,35 @@ def test_bad_redirects_are_errors_with_their_lines(publication: Publication) -> 
     assert publication.build("--quiet").exit_code == 0
     assert (publication.out / "site/_redirects").read_text() == "/old/ /p/hello/ 301\n"
     assert publication.build("--quiet").stdout.startswith("Built 1 posts: 8 pages")  # not counting redirects
+
+
+# --- an imported archive builds like any other ------------------------------------------------
+
+
+def import_all(pub: Publication) -> None:
+    """The three fixture exports into one publication, as a writer moving everything would."""
+    import_into(
+        pub, "substack", SUBSTACK, "--section", "insights", "--site-url", "https://civicledger.substack.com"
+    )
+    import_into(
+        pub, "ghost", GHOST, "--site-url", "https://ledger.ghost.io", "--map", "tag:Playbook=playbooks"
+    )
+    import_into(pub, "wordpress", WORDPRESS, "--map", "category:Guides=playbooks")
+
+
+def test_feeds_of_an_imported_archive_are_valid(publication: Publication) -> None:
+    import feedparser
+    from test_feeds import json_feed_problems
+
+    import_all(publication)
+    assert publication.build("--quiet").exit_code == 0
+    site = publication.out / "site"
+    for name in ("feed.xml", "atom.xml"):
+        feed = feedparser.parse((site / name).read_bytes())
+        assert feed.bozo == 0, (name, feed.get("bozo_exception"))
+        titles = [entry.title for entry in feed.entries]
+        assert len(titles) == 9  # 4 from Substack, 3 from Ghost, 2 from WordPress: no draft, nothing paid
+        assert not any(
+            t.startswith(("Members-Only", "Paid:", "Board", "Supporters", "An Idea")) for t in titles
+        )
+    assert json_feed_problems(json.loads((site / "feed.json").read_text())) == []
