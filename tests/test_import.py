@@ -6,6 +6,7 @@ import json
 import re
 import zipfile
 from collections import Counter
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,51 @@ def test_what_markdown_cannot_hold_is_clean_allow_listed_html() -> None:
         "subscribe or share button",
         "table kept as HTML (merged cells)",
     ]
+
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäéß0123456789*_#[]<>&`|-+.!", min_size=1, max_size=8).map(
+    html_escape
+)
+INLINE = st.recursive(
+    st.lists(WORD, min_size=1, max_size=4).map(" ".join),
+    lambda inner: st.one_of(
+        inner.map(lambda t: f"<strong>{t}</strong>"),
+        inner.map(lambda t: f"<em>{t}</em>"),
+        inner.map(lambda t: f'<a href="https://example.org/x">{t}</a>'),
+        st.tuples(inner, inner).map(lambda p: f"{p[0]} {p[1]}"),
+    ),
+    max_leaves=4,
+)
+
+
+def _items(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """List items as exports write them: text first (bare or in a <p>), then any nested blocks."""
+    first = st.one_of(INLINE, INLINE.map(lambda t: f"<p>{t}</p>"))
+    item = st.tuples(first, st.lists(inner, max_size=2)).map(lambda p: f"<li>{p[0]}{''.join(p[1])}</li>")
+    return st.lists(item, min_size=1, max_size=3).map("".join)
+
+
+BLOCK = st.recursive(
+    st.one_of(INLINE.map(lambda t: f"<p>{t}</p>"), INLINE.map(lambda t: f"<h2>{t}</h2>")),
+    lambda inner: st.one_of(
+        _items(inner).map(lambda items: f"<ul>{items}</ul>"),
+        _items(inner).map(lambda items: f"<ol>{items}</ol>"),
+        st.lists(inner, min_size=1, max_size=2).map(lambda b: "<blockquote>" + "".join(b) + "</blockquote>"),
+    ),
+    max_leaves=5,
+)
+
+
+def escaped_text(html: str) -> str:
+    return BeautifulSoup(html, "html.parser").get_text(" ")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(BLOCK, min_size=1, max_size=4).map("".join))
+def test_converted_html_keeps_every_word_in_order(html: str) -> None:
+    """Whatever the nesting of lists, quotes and inline markup, the words arrive in order."""
+    rendered = render(html_to_markdown(html).markdown)
+    assert re.findall(r"\w+", rendered.get_text(" ")) == re.findall(r"\w+", escaped_text(html))
 
 
 # --- Substack ---------------------------------------------------------------------------------

@@ -99,6 +99,28 @@ class _Converter(MarkdownConverter):
         text = super().process_text(el, parent_tags)
         return text.replace("\xa0", " ")
 
+    def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """markdownify's list, keeping the blank line after a nested list whose items are loose."""
+        converted = super().convert_list(el, text, parent_tags)
+        if "li" in parent_tags and "\n\n" in converted.strip("\n"):
+            return converted + "\n\n"
+        return converted
+
+    convert_ul = convert_list
+    convert_ol = convert_list
+
+    def convert_blockquote(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A quote is a block of its own: a blank line before it, or it joins the line above."""
+        converted = super().convert_blockquote(el, text, parent_tags)
+        return "\n" + converted if converted.startswith("\n") and converted.strip() else converted
+
+    def convert_em(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if parent_tags & {"em", "i"}:
+            return text  # emphasis inside emphasis would read as `**`, strong
+        return super().convert_em(el, text, parent_tags)
+
+    convert_i = convert_em
+
     convert_del = abstract_inline_conversion(lambda self: "<del>")
     convert_s = convert_del
     convert_strike = convert_del
@@ -120,8 +142,8 @@ class _Converter(MarkdownConverter):
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         href = self.absolute(str(el.get("href") or "").strip())
-        if "_noformat" in parent_tags:
-            return text
+        if "_noformat" in parent_tags or "a" in parent_tags:
+            return text  # a link inside a link (invalid, but found in exports): the outer one wins
         prefix, suffix, inner = _chomp(text)
         if not inner:
             return ""
@@ -144,7 +166,14 @@ class _Converter(MarkdownConverter):
         else:
             bullet = "-"
         lines = text.split("\n")
-        rest = [("    " + line) if line.strip() else "" for line in lines[1:]]
+        first_block = lines.index("") if "" in lines else len(lines)
+        # A quote that starts on the bullet line continues at the item's own indent: Python-Markdown
+        # reads four spaces there as code inside the quote. Later blocks are indented by four.
+        lazy = "  " if lines[0].startswith(">") else "    "
+        rest = [
+            ((lazy if number < first_block else "    ") + line) if line.strip() else ""
+            for number, line in enumerate(lines[1:], start=1)
+        ]
         end = "\n\n" if "\n\n" in text or _loose(parent) else "\n"
         return "\n".join([f"{bullet} {lines[0]}", *rest]) + end
 
