@@ -42,7 +42,7 @@ def words(text: str) -> Counter[str]:
     return Counter(re.findall(r"\w+", text.casefold()))
 
 
-def import_into(pub: Publication, platform: str, export: Path, *args: str) -> str:
+def import_into(pub: Publication, platform: str, export: Path | str, *args: str) -> str:
     result = run("import", platform, str(export), "--root", str(pub.root), *args)
     assert result.exit_code == 0, result.output + result.stderr
     return result.stdout
@@ -572,3 +572,38 @@ def test_feeds_of_an_imported_archive_are_valid(publication: Publication) -> Non
             t.startswith(("Members-Only", "Paid:", "Board", "Supporters", "An Idea")) for t in titles
         )
     assert json_feed_problems(json.loads((site / "feed.json").read_text())) == []
+
+
+def test_a_disk_failure_midway_leaves_whole_posts_and_a_rerun_finishes(
+    publication: Publication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from publisher.importers import write
+
+    calls = []
+    real_link = os.link
+
+    def failing_link(source: str, target: str) -> None:
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real_link(source, target)
+
+    monkeypatch.setattr(write.os, "link", failing_link)
+    result = run("import", "substack", str(SUBSTACK), "--root", str(publication.root))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: No space left on device: {calls[2]}\n"
+    written = sorted(p.name for p in publication.root.rglob("*") if p.is_file() and "posts" in p.parts)
+    assert written == ["members-only-numbers.md", "the-permit-queue.md"]  # whole files, no temporary ones
+    assert not (publication.root / "redirects.txt").exists()
+
+    monkeypatch.setattr(write.os, "link", real_link)
+    again = import_into(publication, "substack", str(SUBSTACK))
+    assert (
+        "Skipped substack 101.the-permit-queue: already imported as posts/analyses/the-permit-queue.md"
+        in again
+    )
+    assert again.endswith("Imported 4 posts (1 draft), 4 skipped, 5 notes, 1 redirect for redirects.txt.\n")
+    assert run("check", "--root", str(publication.root), "--drafts").exit_code == 0
