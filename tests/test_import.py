@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import zipfile
 from collections import Counter
 from html import escape as html_escape
@@ -607,3 +608,18 @@ def test_a_disk_failure_midway_leaves_whole_posts_and_a_rerun_finishes(
     )
     assert again.endswith("Imported 4 posts (1 draft), 4 skipped, 5 notes, 1 redirect for redirects.txt.\n")
     assert run("check", "--root", str(publication.root), "--drafts").exit_code == 0
+
+
+def test_a_folder_export_is_read_only_inside_itself(tmp_path: Path, publication: Publication) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(SUBSTACK, export)
+    secret = tmp_path / "secret.html"
+    secret.write_text("<p>private words</p>")
+    (export / "posts/105.quiet-week.html").unlink()
+    (export / "posts/105.quiet-week.html").symlink_to(secret)
+    with (export / "posts.csv").open("a") as csv:
+        csv.write("109.../../secret,2024-04-09T13:30:00.000Z,true,,,newsletter,everyone,Escape,,,everyone\n")
+    output = run("import", "substack", str(export), "--root", str(publication.root))
+    assert output.exit_code == 0
+    assert "warning: substack 109.../../secret: no posts/109.../../secret.html in the export" in output.stderr
+    assert "private words" not in "".join(p.read_text() for p in publication.root.rglob("*.md"))

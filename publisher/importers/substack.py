@@ -48,7 +48,10 @@ class _Files:
         if self.zip is not None:
             return self.zip.read(inside)
         assert self.folder is not None
-        return (self.folder / inside).read_bytes()
+        target = (self.folder / inside).resolve()
+        if not target.is_relative_to(self.folder.resolve()):
+            return None  # a symlink out of the export: not part of it
+        return target.read_bytes()
 
 
 def read_substack(path: Path, include: set[str], site_url: str | None = None) -> Export:
