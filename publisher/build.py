@@ -25,6 +25,7 @@ from publisher.content.checks import broken_anchors, editorial_warnings
 from publisher.content.config import CONFIG_NAME, load_publication
 from publisher.content.markup import Body, BodyRenderer
 from publisher.content.posts import POSTS_DIR, Post, load_posts
+from publisher.content.redirects import read_redirects
 from publisher.content.resolve import BodyContext, Entry, Site, render_body, resolve
 from publisher.errors import BuildFailed, ContentError, WarningsFailed
 from publisher.incremental import fastpath
@@ -35,6 +36,7 @@ from publisher.options import BuildOptions, BuildResult, Progress
 from publisher.parallel import available_cores, run_in_order
 from publisher.paths import STATIC_DIR
 from publisher.render.email.parts import GMAIL_CLIP_BYTES
+from publisher.render.redirects import redirect_jobs
 from publisher.render.site import Job, make_environment, output_path, site_jobs, template_dirs
 from publisher.render.template_errors import guarded, template_error
 
@@ -62,6 +64,8 @@ def build_in(options: BuildOptions) -> BuildResult:
     cache.code = code_digest()
     files = FileDigests(options.root, cache.files)
     posts, errors = load_posts(options.root, publication, cache.posts)
+    redirects = read_redirects(options.root)
+    errors.extend(redirects.errors() + redirects.unknown_posts({post.slug for post in posts}))
 
     # 2. resolve: links, sections, related posts, rendered bodies
     bodies = _BodyCache(cache, options.out, jobs, options.progress)
@@ -92,7 +96,12 @@ def build_in(options: BuildOptions) -> BuildResult:
     notes = [cache.note] if cache.note else []
     try:
         writer = _Writer(staging, cache, options.out, options.root)
-        pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
+        page_jobs = site_jobs(site, env, web)
+        moved, clashes = redirect_jobs(site, redirects.entries, {job.name for job in page_jobs}, web)
+        if clashes:
+            raise BuildFailed(clashes)
+        pages = writer.jobs("site/", page_jobs + moved, jobs, options.progress)
+        moved_names = {job.name for job in moved}  # redirect pages are not pages of the site
         feeds = writer.many("site/", _feed_key(site, web, files), lambda: _render_feeds(site, cache))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress, files)
         emails.run()
@@ -117,7 +126,7 @@ def build_in(options: BuildOptions) -> BuildResult:
     warnings.sort()
     result = BuildResult(
         posts=len(site.entries),
-        pages=sum(1 for name in pages if name.endswith(".html")),
+        pages=sum(1 for name in pages if name.endswith(".html") and name not in moved_names),
         files=len(writer.outputs),
         seconds=time.perf_counter() - started,
         out=options.out,

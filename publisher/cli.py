@@ -245,3 +245,118 @@ def serve_command(root: Path, drafts: bool, future: bool, base_url: str | None, 
 
 if __name__ == "__main__":
     main()
+
+
+@main.group("import")
+def import_group() -> None:
+    """Bring an archive from Substack, Ghost or WordPress into posts/."""
+
+
+def import_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by the three importers."""
+    for option in reversed(
+        [
+            ROOT_OPTION,
+            click.option("--section", default=None, help="Section folder for posts no --map rule places."),
+            click.option(
+                "--map",
+                "rules",
+                multiple=True,
+                help="tag:NAME=FOLDER, category:NAME=FOLDER, type:NAME=FOLDER.",
+            ),
+            click.option(
+                "--copy-images",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="A folder of the export's downloaded images to copy next to the posts.",
+            ),
+            click.option(
+                "--site-url",
+                default=None,
+                help="The old site's address: for /path links and images, links between posts "
+                "and Ghost's __GHOST_URL__.",
+            ),
+            click.option("--force", is_flag=True, help="Overwrite posts an earlier import wrote."),
+            click.option("--dry-run", is_flag=True, help="Print the plan; write nothing."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+EXPORT_ARGUMENT = click.argument("export", type=click.Path(exists=True, path_type=Path))
+
+
+@import_group.command("substack")
+@import_options
+@click.option(
+    "--include",
+    multiple=True,
+    type=click.Choice(["podcast", "thread", "page"]),
+    help="Also import these types.",
+)
+@EXPORT_ARGUMENT
+def import_substack(export: Path, include: tuple[str, ...], **flags: Any) -> None:
+    """Import a Substack export: its .zip, or the folder it unpacks to."""
+    run_import_command("substack", export, set(include), **flags)
+
+
+@import_group.command("ghost")
+@import_options
+@click.option("--include", multiple=True, type=click.Choice(["page"]), help="Also import pages.")
+@EXPORT_ARGUMENT
+def import_ghost(export: Path, include: tuple[str, ...], **flags: Any) -> None:
+    """Import a Ghost JSON export."""
+    run_import_command("ghost", export, set(include), **flags)
+
+
+@import_group.command("wordpress")
+@import_options
+@click.option("--include", multiple=True, type=click.Choice(["page"]), help="Also import pages.")
+@EXPORT_ARGUMENT
+def import_wordpress(export: Path, include: tuple[str, ...], **flags: Any) -> None:
+    """Import a WordPress export (WXR .xml)."""
+    run_import_command("wordpress", export, set(include), **flags)
+
+
+def run_import_command(platform: str, export: Path, include: set[str], **flags: Any) -> None:
+    from publisher.commands.import_archive import read_export, run_import
+    from publisher.content.config import load_publication
+    from publisher.importers.model import ExportUnreadable
+    from publisher.importers.plan import BadOption, Rule, Settings, check_settings
+
+    root: Path = flags["root"]
+    try:
+        publication = load_publication(root)
+    except BuildFailed as failure:
+        fail(failure, "Cannot import")
+    try:
+        rules = [Rule.parse(rule) for rule in flags["rules"]]
+    except BadOption as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
+    settings = Settings(
+        root=root,
+        publication=publication,
+        now=now_or_usage_error(),
+        section=flags["section"],
+        rules=rules,
+        copy_images=flags["copy_images"],
+        force=flags["force"],
+    )
+    try:
+        check_settings(settings)
+        exported = read_export(platform, export, include, flags["site_url"])
+        report = run_import(exported, settings, flags["dry_run"])
+    except ExportUnreadable as exc:
+        click.echo(f"Error: {export}: {exc}", err=True)
+        sys.exit(1)
+    except BadOption as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
+    for line in report.lines:
+        click.echo(line, err=line.startswith(("warning:", "error:")))
+    if report.problems:
+        sys.exit(1)

@@ -58,6 +58,8 @@ def inputs_digest(root: Path, out: Path, options: tuple[object, ...]) -> str:
                 stamps.append((where, name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
     config = root / "publication.toml"
     stamps.append(config.read_bytes() if config.exists() else b"")
+    redirects = root / "redirects.txt"
+    stamps.append(redirects.read_bytes() if redirects.is_file() else b"")
     return digest(stamps)
 
 
