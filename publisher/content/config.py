@@ -175,6 +175,43 @@ class FeedSettings(StrictModel):
         return value
 
 
+SITE_FILE_HELP = "must be a path in the site, e.g. static/logo.png (in templates/static/), or an https:// URL"
+
+
+def _site_file_or_url(value: str | None) -> str | None:
+    """A file of the built site such as `static/logo.png`, or an https URL; nothing that breaks out."""
+    if value is None:
+        return None
+    value = value.strip()
+    if "://" in value:
+        if not re.match(r"^https://[^\s\"<>]+$", value):
+            raise ValueError(SITE_FILE_HELP)
+        return value
+    parts = value.lstrip("/").split("/")
+    if not value or re.search(r"[\s\"<>?#\\]", value) or ".." in parts or ":" in value:
+        raise ValueError(SITE_FILE_HELP)
+    return value.lstrip("/")
+
+
+class Author(StrictModel):
+    """A person in bylines: `name` as posts' `authors` and `author` spell it, and an optional avatar."""
+
+    name: str
+    avatar: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("avatar")
+    @classmethod
+    def _avatar(cls, value: str | None) -> str | None:
+        return _site_file_or_url(value)
+
+
 class Publication(StrictModel):
     """Everything a build needs to know about the publication."""
 
@@ -190,6 +227,13 @@ class Publication(StrictModel):
     subscribe: Subscribe
     email: EmailSettings
     feeds: FeedSettings = FeedSettings()
+    logo: str | None = None  # a file in the site or an https URL, shown in the masthead
+    authors: list[Author] = []
+
+    @field_validator("logo")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        return _site_file_or_url(value)
 
     @field_validator("base_url")
     @classmethod
@@ -219,7 +263,14 @@ class Publication(StrictModel):
         folders = [s.folder for s in self.sections]
         if len(folders) != len(set(folders)):
             raise ValueError("two sections share a folder")
+        names = [a.name for a in self.authors]
+        if len(names) != len(set(names)):
+            raise ValueError("two [[authors]] share a name")
         return self
+
+    def author_named(self, name: str) -> Author:
+        """The `[[authors]]` entry for a byline name, or a plain one without an avatar."""
+        return next((a for a in self.authors if a.name == name), Author(name=name))
 
     @property
     def zone(self) -> ZoneInfo:
