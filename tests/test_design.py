@@ -253,3 +253,25 @@ def test_tags_show_names_with_counts_inside_and_archive_titles_line_up(sample_si
     archive = soup(sample_site / "archive/index.html").select(".archive-list li")
     for item in archive:
         assert [child.name for child in item.find_all(recursive=False)] == ["time", "a", "span"]
+
+
+def test_a_logo_or_avatar_missing_from_the_site_is_an_error(publication: Publication) -> None:
+    config = publication.root / "publication.toml"
+    text = config.read_text().replace(
+        "posts_per_page = 10\n", 'posts_per_page = 10\nlogo = "static/logo.png"\n'
+    )
+    config.write_text(text + '\n[[authors]]\nname = "Ana"\navatar = "ana.png"\n')
+    publication.post("insights/one.md", tags="[a]")
+    result = publication.build()
+    assert result.exit_code == 1
+    lines = text.count("\n")
+    assert result.stderr == (
+        "publication.toml:12: logo: 'static/logo.png' is not in the site: "
+        "put the file in templates/static/logo.png\n"
+        f"publication.toml:{lines + 4}: authors[0].avatar: 'ana.png' is not in the site: "
+        "put the file in templates/static/ and write static/…\n"
+        "Build failed: 2 errors; nothing was written.\n"
+    )
+    publication.write("templates/static/logo.png", "")
+    publication.write("templates/ana.png", "")  # a template folder file, but not a static one: not copied
+    assert publication.build().exit_code == 1
