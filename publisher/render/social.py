@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # Pillow is imported only when a card is drawn
-    from PIL import ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 80
@@ -77,9 +78,32 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
         (MARGIN, HEIGHT - 76), _fit(draw, text.footer, footer_font, width), font=footer_font, fill=MUTED
     )
 
+    # The card has five colours and their anti-aliasing steps: as a palette PNG it is a third
+    # of the size and several times faster to encode than as RGB. No tEXt, tIME or pHYs chunks.
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)  # no tEXt, tIME or pHYs chunks
+    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG", compress_level=3)
     return out.getvalue()
+
+
+STEPS = 16  # anti-aliasing levels kept between the background and each ink
+
+
+@cache
+def _palette() -> Image.Image:
+    """The background, then STEPS blends from it to each ink colour."""
+    from PIL import Image, ImageColor
+
+    background = ImageColor.getrgb(BACKGROUND)
+    colours = [background]
+    for ink in (TEXT, MUTED, ACCENT, RULE):
+        rgb = ImageColor.getrgb(ink)
+        for step in range(1, STEPS + 1):
+            colours.append(
+                tuple(round(b + (i - b) * step / STEPS) for b, i in zip(background, rgb, strict=True))
+            )
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([channel for colour in colours for channel in colour])
+    return palette
 
 
 def _font_file(static_dirs: list[Path], name: str) -> Path:
@@ -89,6 +113,7 @@ def _font_file(static_dirs: list[Path], name: str) -> Path:
     raise FileNotFoundError(f"templates/static/{name} not found: the social cards are drawn with it")
 
 
+@cache
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
