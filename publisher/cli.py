@@ -276,8 +276,8 @@ def init_command(directory: Path, force: bool, **given: str | None) -> None:
         for flag, value in init.chosen_defaults(settings, final):
             click.echo(f"Using {flag} {value!r} (not given)")
     click.echo(f"Created a publication in {directory.as_posix()}:")
-    for path in written:
-        click.echo(f"  {path.as_posix()}")
+    for path, what in written:
+        click.echo(f"  {path.as_posix()}" + (f" ({what}: it was already there)" if what != "created" else ""))
     click.echo(
         "Next: set postal_address and description in publication.toml, then run "
         f"`publisher build --root {directory.as_posix()}` or `cd {directory.as_posix()} && publisher serve`."

@@ -139,8 +139,17 @@ def test_force_adds_a_publication_and_keeps_the_writers_files(tmp_path: Path) ->
     root.mkdir()
     (root / "notes.txt").write_text("mine")
     (root / ".gitignore").write_text("*.log\n/build/\n")
+    (root / "requirements.txt").write_text("publisher @ git+https://example.org/publisher@main\n")
     result = run("init", str(root), *FLAGS, "--force")
     assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:6] == [
+        "  publication.toml",
+        "  .gitignore (added to: it was already there)",
+        "  requirements.txt (kept: it was already there)",
+        "  .github/workflows/publish.yml",
+        "  posts/insights/welcome.md",
+    ]
+    assert (root / "requirements.txt").read_text() == "publisher @ git+https://example.org/publisher@main\n"
     assert (root / "notes.txt").read_text() == "mine"
     merged = "*.log\n/build/\n\n# publisher\n/.publisher/\n.venv/\n__pycache__/\n"
     assert (root / ".gitignore").read_text() == merged

@@ -154,8 +154,14 @@ def check_target(target: Path, force: bool) -> None:
         raise NotEmpty(f"{target} is not empty; use --force to add a publication to it anyway")
 
 
-def init_publication(target: Path, settings: Settings, now: datetime, force: bool = False) -> list[Path]:
-    """Write a new publication into `target`; return the files written, relative to it."""
+def init_publication(
+    target: Path, settings: Settings, now: datetime, force: bool = False
+) -> list[tuple[Path, str]]:
+    """Write a new publication into `target`; return each file, relative to it, with what happened.
+
+    With `force`, a file that is already there is kept as it is ("kept"), except a
+    `.gitignore`, which gets the lines it lacks ("added to").
+    """
     validate(settings)
     check_target(target, force)
     publication = Publication.model_validate(tomllib.loads(render_config(settings)))
@@ -174,9 +180,16 @@ def init_publication(target: Path, settings: Settings, now: datetime, force: boo
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if relative == ".gitignore" and path.is_file():
-            text = _merged_gitignore(path.read_text(encoding="utf-8"))
-        path.write_text(text, encoding="utf-8")
-        written.append(Path(relative))
+            existing = path.read_text(encoding="utf-8")
+            merged = _merged_gitignore(existing)
+            if merged != existing:
+                path.write_text(merged, encoding="utf-8")
+            written.append((Path(relative), "added to" if merged != existing else "kept"))
+        elif path.exists():
+            written.append((Path(relative), "kept"))
+        else:
+            path.write_text(text, encoding="utf-8")
+            written.append((Path(relative), "created"))
     return written
 
 
