@@ -20,9 +20,11 @@ def boxes(page: object, selector: str) -> list[dict[str, float]]:
     return found
 
 
-@pytest.mark.parametrize("width", [320, 375])
-def test_phone_masthead_is_one_line_with_a_sideways_section_row(open_page: OpenPage, width: int) -> None:
-    page, log = open_page("/p/the-permit-bottleneck/", width, height=700)
+@pytest.mark.parametrize(("path", "width"), [("/", 320), ("/p/the-permit-bottleneck/", 375)])
+def test_phone_masthead_is_one_line_with_a_sideways_section_row(
+    open_page: OpenPage, path: str, width: int
+) -> None:
+    page, log = open_page(path, width, height=700)
     [title] = boxes(page, ".site-title")
     [button] = boxes(page, ".masthead .subscribe-link")
     assert button["top"] < title["bottom"] and title["top"] < button["bottom"], "name and button share a row"
