@@ -243,6 +243,62 @@ def serve_command(root: Path, drafts: bool, future: bool, base_url: str | None, 
         fail(failure)
 
 
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default=None, help="The publication's name.")
+@click.option("--base-url", default=None, help="Where the site will be published, e.g. https://example.org.")
+@click.option("--author", default=None, help="The default author of every post.")
+@click.option("--timezone", default=None, help="IANA time zone, e.g. Europe/Paris.  [default: the system's]")
+@click.option("--from-address", default=None, help="The email's From: 'Name <news@example.org>'.")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def init_command(directory: Path, force: bool, **given: str | None) -> None:
+    """Start a new publication in DIRECTORY: settings, sections, a welcome post, CI."""
+    from publisher.commands import init
+
+    settings = init.Settings(**given)
+    for name, value in given.items():
+        if value is not None and not value.strip():
+            raise click.BadParameter("must not be empty", param_hint=f"--{name.replace('_', '-')}")
+    try:
+        init.check_target(directory, force)  # before asking anything
+    except init.NotEmpty as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+    def ask(prompt: str, default: str, check: Callable[[str], str | None]) -> str:
+        def proc(value: str) -> str:
+            message = check(value)
+            if message is not None:
+                raise click.BadParameter(message)
+            return value
+
+        return str(click.prompt(prompt, default=default, value_proc=proc))
+
+    interactive = sys.stdin.isatty()
+    final = init.complete(settings, ask if interactive else None)
+    try:
+        written = init.init_publication(directory, final, now_or_usage_error(), force=force)
+    except init.InvalidSetting as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.flag) from None
+    except init.NotEmpty as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
+    if not interactive:
+        for flag, value in init.chosen_defaults(settings, final):
+            click.echo(f"Using {flag} {value!r} (not given)")
+    click.echo(f"Created a publication in {directory.as_posix()}:")
+    for path, what in written:
+        click.echo(f"  {path.as_posix()}" + (f" ({what}: it was already there)" if what != "created" else ""))
+    click.echo(
+        "Next: set postal_address and description in publication.toml, then run "
+        f"`publisher build --root {directory.as_posix()}` or `cd {directory.as_posix()} && publisher serve`."
+    )
+
+
 if __name__ == "__main__":
     main()
 

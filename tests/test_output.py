@@ -59,7 +59,7 @@ def test_pagination(publication: Publication) -> None:
 
     def titles(page: Path) -> list[str]:
         soup = BeautifulSoup(page.read_text(), "html.parser")
-        return [h.get_text(strip=True) for h in soup.select(".card-title")]
+        return [h.get_text(strip=True) for h in soup.select(".lead-title, .card-title")]
 
     assert titles(site / "index.html") == ["Post 5", "Post 4"]
     assert titles(site / "page/2/index.html") == ["Post 3", "Post 2"]
@@ -89,7 +89,7 @@ def test_a_publication_template_overrides_one_default(publication: Publication) 
     assert post.find(id="custom").get_text() == "Custom: One"
     assert post.find("a", class_="skip-link"), "base.html still comes from the defaults"
     home = BeautifulSoup((site / "index.html").read_text(), "html.parser")
-    assert home.find("article", class_="card"), "home.html still comes from the defaults"
+    assert home.find("article", class_="lead"), "home.html still comes from the defaults"
     assert (site / "static/extra.css").read_text() == "p { color: red; }"
     assert (site / "static/style.css").is_file()
 
