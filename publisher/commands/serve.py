@@ -128,8 +128,11 @@ def read_snapshot(live: LiveBuild, folder: Callable[[], Path], url_path: str) ->
     again against the new generation: a page that exists is never a 404.
     """
     for _attempt in range(3):
+        generation = current_generation(live.options.out)
         file = resolve_request(folder(), url_path)
         if file is None:
+            if current_generation(live.options.out) != generation:
+                continue  # resolved into the generation a commit was just removing
             return None
         try:
             return file, file.read_bytes()
