@@ -373,5 +373,92 @@ def subscribers_export(root: Path, file: Path) -> None:
     click.echo(f"Exported {count:,} subscriber{'s' if count != 1 else ''} to {file.as_posix()}.")
 
 
+# -- send (publisher/commands/send.py)
+
+
+@main.command("send")
+@ROOT_OPTION
+@click.argument("slug")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The build output holding email/SLUG.eml.  [default: ROOT/build]",
+)
+@click.option(
+    "--to", "to", multiple=True, help="Send a test, marked [Test], to this address only (repeatable)."
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@click.option("--status", is_flag=True, help="Show sent, failed, pending and unknown counts.")
+@click.option(
+    "--again", is_flag=True, help="Send a new edition to every subscriber, after editing a sent post."
+)
+@click.option(
+    "--resend-unknown", is_flag=True, help="Also send to those whose delivery is unknown after a crash."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], **flags: bool) -> None:
+    """Send the built email of the post SLUG to its section's active subscribers, exactly once."""
+    from publisher.commands import send as sending
+    from publisher.delivery.run import RunSettings
+
+    try:
+        prepared = sending.prepare(root, out or root / "build", slug, test=bool(to), now=now_or_usage_error())
+    except BuildFailed as failure:
+        fail(failure, "Cannot send")
+    except sending.SendError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.code)
+    try:
+        for warning in prepared.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if to:
+            for line in sending.test_send(prepared, to):
+                click.echo(line)
+            return
+        if flags["status"]:
+            for line in sending.status_lines(prepared):
+                click.echo(line)
+            return
+        chosen = sending.plan(prepared, flags["again"], flags["resend_unknown"])
+        if chosen.note:
+            click.echo(chosen.note + ".")
+            return
+        if flags["dry_run"]:
+            for line in sending.dry_run_lines(prepared, chosen):
+                click.echo(line)
+            return
+        if not flags["yes"]:
+            if not sys.stdin.isatty():
+                raise click.UsageError("not on a terminal: pass --yes to send without confirmation")
+            if not click.confirm(sending.confirmation(prepared, chosen), default=False, err=True):
+                click.echo("Nothing was sent.", err=True)
+                sys.exit(1)
+        sending.check_server(prepared)
+        delivery = prepared.subscribers.publication.delivery
+        settings = RunSettings(
+            delivery.rate,
+            delivery.connections,
+            delivery.messages_per_connection,
+            delivery.retries,
+            delivery.retry_delay,
+        )
+        with progress_bar(enabled=not flags["quiet"]) as progress:
+            start = (lambda total: progress("Sending", total)) if progress else None
+            outcome = sending.send(prepared, settings, flags["again"], flags["resend_unknown"], start)
+        if outcome.run.stopped:
+            click.echo(f"Stopped: {outcome.run.stopped}", err=True)
+        line, code = sending.summary(prepared, outcome)
+        click.echo(line)
+        if code:
+            sys.exit(code)
+    except sending.SendError as exc:
+        click.echo(str(exc) if str(exc).startswith("Stopped") else f"Error: {exc}", err=True)
+        sys.exit(exc.code)
+    finally:
+        prepared.close()
+
+
 if __name__ == "__main__":
     main()
