@@ -21,8 +21,8 @@ PAGE = 500  # recipients read per query
 STATUS_GROUPS = {
     "sent": ("sent",),
     "failed": ("failed",),
-    "pending": ("pending", "deferred", "sending"),
-    "unknown": ("unknown",),
+    "pending": ("pending", "deferred"),
+    "unknown": ("unknown", "sending"),  # `sending` outside a run: it died with the message in flight
     "skipped": ("skipped",),
 }
 
