@@ -192,17 +192,17 @@ def test_a_ledger_that_cannot_be_written_stops_the_run_and_nobody_gets_two(
 ) -> None:
     sending = make(tmp_path, sample_out, server, connections=1)
     sending.add(6)
-    original = Ledger.mark
+    original = Ledger.advance
     writes = {"sent": 0}
 
-    def disk_fills_up(self: Ledger, edition, subscriber_id: int, status: str, reply=None) -> None:  # type: ignore[no-untyped-def]
-        if status == "sent":
+    def disk_fills_up(self: Ledger, edition, sent: int | None, sending: int | None) -> None:  # type: ignore[no-untyped-def]
+        if sent is not None:
             writes["sent"] += 1
             if writes["sent"] == 3:
                 raise sqlite3.OperationalError("database or disk is full")
-        original(self, edition, subscriber_id, status, reply)
+        original(self, edition, sent, sending)
 
-    monkeypatch.setattr(Ledger, "mark", disk_fills_up)
+    monkeypatch.setattr(Ledger, "advance", disk_fills_up)
     first = sending.send("--yes")
     assert first.exit_code == 3
     assert first.stderr == "Stopped: cannot write the delivery ledger: database or disk is full\n"
@@ -211,7 +211,7 @@ def test_a_ledger_that_cannot_be_written_stops_the_run_and_nobody_gets_two(
         + rf": 3 not sent yet, 1 unknown \(see publisher send {SLUG} --status\)\n",
         first.stdout,
     )
-    monkeypatch.setattr(Ledger, "mark", original)
+    monkeypatch.setattr(Ledger, "advance", original)
     second = sending.send("--yes")
     assert second.exit_code == 3
     assert re.fullmatch(
