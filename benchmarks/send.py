@@ -53,7 +53,7 @@ class Measure:
         return self.rate / self.reference_rate if self.reference_rate else 0.0
 
 
-def prepare(work: Path, connections: int, rate: float | None) -> Path:
+def prepare(work: Path, connections: int, rate: float | None, dkim: bool = False) -> Path:
     """The sample publication, built, with [subscriptions] and [delivery] for the benchmark."""
     from publisher.build import BuildOptions, build
 
@@ -65,6 +65,10 @@ def prepare(work: Path, connections: int, rate: float | None) -> Path:
     config += f"\n[delivery]\nconnections = {connections}\nmessages_per_connection = 1000\n"
     if rate:
         config += f"rate = {rate}\n"
+    if dkim:
+        config += 'dkim_selector = "bench"\n'
+        key = work / "dkim.pem"
+        subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
     (root / "publication.toml").write_text(config, encoding="utf-8")
     build(BuildOptions(root=root, out=root / "build"))
     return root
@@ -97,6 +101,9 @@ def run_send(root: Path, sink: Sink) -> tuple[float, float, str]:
     """Run `publisher send` as a subprocess; its wall time, peak RSS in MB and summary line."""
     env = {**os.environ, "PUBLISHER_SMTP_URL": sink.url, "PUBLISHER_SECRET": SECRET, "CI": "true"}
     env.pop("PUBLISHER_DKIM_KEY", None)
+    key = root.parent / "dkim.pem"
+    if key.exists():
+        env["PUBLISHER_DKIM_KEY"] = key.read_text(encoding="ascii")
     command = [sys.executable, "-m", "publisher", "send", SLUG, "--root", str(root), "--yes", "--quiet"]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
@@ -171,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--connections", type=int, default=4, help="parallel SMTP connections (default 4)")
     parser.add_argument("--rate", type=float, default=None, help="[delivery] rate, messages per second")
+    parser.add_argument("--dkim", action="store_true", help="sign every message with a generated DKIM key")
     parser.add_argument("--workdir", type=Path, help="work here and keep it (default: a temporary folder)")
     args = parser.parse_args(argv)
     sizes = args.subscribers or [10_000]
@@ -182,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.workdir:
             shutil.rmtree(work, ignore_errors=True)
         print(f"Building the sample publication in {work}", file=sys.stderr, flush=True)
-        root = prepare(work, args.connections, args.rate)
+        root = prepare(work, args.connections, args.rate, args.dkim)
         sink = Sink()
         try:
             measures = []
@@ -191,9 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 measures.append(measure(root, sink, count, args.connections))
         finally:
             sink.stop()
-    print(f"`{' '.join(['python', 'benchmarks/send.py', *(argv or sys.argv[1:])])}` on {machine()}, ", end="")
+    about = machine()
+    command = " ".join(["python", "benchmarks/send.py", *(sys.argv[1:] if argv is None else argv)])
+    signed = ", DKIM-signed" if args.dkim else ""
     print(
-        f"{args.connections} connections; the whole benchmark took {time.perf_counter() - started:.0f} s:\n"
+        f"`{command}` on {about['cores']} cores ({about['cpu']}, Python {about['python']}), "
+        f"{args.connections} connections{signed}; the whole benchmark took "
+        f"{time.perf_counter() - started:.0f} s:\n"
     )
     print(table(measures))
     return 0
