@@ -67,8 +67,12 @@ def prepare(work: Path, connections: int, rate: float | None, dkim: bool = False
         config += f"rate = {rate}\n"
     if dkim:
         config += 'dkim_selector = "bench"\n'
-        key = work / "dkim.pem"
-        subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = private.private_bytes(Encoding.PEM, PrivateFormat.TraditionalOpenSSL, NoEncryption())
+        (work / "dkim.pem").write_bytes(pem)
     (root / "publication.toml").write_text(config, encoding="utf-8")
     build(BuildOptions(root=root, out=root / "build"))
     return root

@@ -382,6 +382,11 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def on_terminal() -> bool:
+    """Whether someone can answer a question (not CI, not a pipe)."""
+    return sys.stdin.isatty()
+
+
 @main.command("send")
 @ROOT_OPTION
 @click.argument("slug")
@@ -436,7 +441,7 @@ def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], *
                 click.echo(line)
             return
         if not flags["yes"]:
-            if not sys.stdin.isatty():
+            if not on_terminal():
                 raise click.UsageError("not on a terminal: pass --yes to send without confirmation")
             if not click.confirm(sending.confirmation(prepared, chosen), default=False, err=True):
                 click.echo("Nothing was sent.", err=True)

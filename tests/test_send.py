@@ -5,15 +5,25 @@ Sent to a real aiosmtpd server on 127.0.0.1; every received message is parsed ba
 
 from __future__ import annotations
 
+import base64
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import dkim
 import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from sending import SECRET, SERVICE, SLUG, Sending, links_of, parse, token_owner
 from smtp_server import SmtpServer
+
+from publisher.cli import main
 
 
 @pytest.fixture
@@ -116,6 +126,21 @@ def test_dry_run_status_and_confirmation(sending: Sending) -> None:
     assert sending.received() == []
 
 
+def test_on_a_terminal_send_asks_first(sending: Sending, monkeypatch: pytest.MonkeyPatch) -> None:
+    sending.add(2)
+    monkeypatch.setattr("publisher.cli.on_terminal", lambda: True)
+    question = (
+        'Send "[Analysis] The Permit Bottleneck" (edition 1) to 2 analyses subscribers '
+        f"via 127.0.0.1:{sending.server.port}? [y/N]: "
+    )
+    no = CliRunner().invoke(main, ["send", SLUG, "--root", str(sending.root)], input="n\n")
+    assert (no.exit_code, no.stderr) == (1, question + "n\nNothing was sent.\n")  # the runner echoes input
+    assert sending.received() == []
+    yes = CliRunner().invoke(main, ["send", SLUG, "--root", str(sending.root)], input="y\n")
+    assert (yes.exit_code, yes.stderr) == (0, question + "y\n")
+    assert len(sending.received()) == 2
+
+
 def test_a_test_send_is_marked_and_not_recorded(sending: Sending) -> None:
     reader = sending.store.add("reader@example.org", name="Reader")
     result = sending.send("--to", "Reader@Example.org", "--to", "editor@example.org")
@@ -170,20 +195,16 @@ def run_error(sending: Sending, slug: str = SLUG) -> tuple[int, str]:
 
 
 def test_dkim_signs_both_list_unsubscribe_headers_and_verifies(
-    sending: Sending, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sending: Sending, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = tmp_path / "dkim.pem"
-    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
-    public = subprocess.run(
-        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"], check=True, capture_output=True
-    ).stdout
-    monkeypatch.setenv("PUBLISHER_DKIM_KEY", key.read_text())
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(Encoding.PEM, PrivateFormat.TraditionalOpenSSL, NoEncryption()).decode()
+    public = private.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    monkeypatch.setenv("PUBLISHER_DKIM_KEY", pem)
     config = sending.root / "publication.toml"
     config.write_text(config.read_text() + 'dkim_selector = "news2026"\n')  # [delivery] is the last table
     sending.add(2)
     assert sending.send("--yes").exit_code == 0
-
-    import base64
 
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
 
