@@ -1,6 +1,7 @@
 """The `publisher` command: a thin click layer over the library.
 
-Exit codes: 0 success, 1 content errors, 2 usage errors (click's own).
+Exit codes: 0 success, 1 content errors, 2 usage errors (click's own); `send` adds 3 (not
+everyone was sent) and 4 (stopped by an authentication or TLS error).
 """
 
 from __future__ import annotations
