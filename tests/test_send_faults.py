@@ -354,3 +354,20 @@ def test_sigterm_stops_after_the_messages_in_flight(
     assert sent + pending == 200
     assert sent == len(server.recorder.received)  # nothing in flight was left unknown
     assert max(sending.copies().values()) == 1
+
+
+@pytest.mark.usefixtures("env")
+def test_a_new_edition_replaces_what_the_unfinished_one_had_left(
+    tmp_path: Path, sample_out: Path, server: SmtpServer
+) -> None:
+    sending = make(tmp_path, sample_out, server, retries=0, connections=1)
+    sending.add(3)
+    server.recorder.faults.temporary = 2  # the first two are deferred
+    assert sending.send("--yes").exit_code == 3
+    assert sending.copies() == {"reader2@example.org": 1}
+    again = sending.send("--yes", "--again")
+    assert again.exit_code == 0
+    assert sending.copies() == {"reader0@example.org": 1, "reader1@example.org": 1, "reader2@example.org": 2}
+    status = sending.send("--status").stdout.splitlines()
+    assert status[1] == "  1 sent, 0 failed, 0 pending, 0 unknown, 2 skipped"
+    assert status[3] == "  3 sent, 0 failed, 0 pending, 0 unknown, 0 skipped"

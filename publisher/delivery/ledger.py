@@ -77,9 +77,18 @@ class Ledger:
         return [Edition(*row) for row in rows]
 
     def create(self, slug: str, digest: str, subject: str, section: str) -> Edition:
-        """A new edition with a pending row for every active subscriber of `section`, atomically."""
+        """A new edition with a pending row for every active subscriber of `section`, atomically.
+
+        What earlier editions of the post had not sent yet is skipped: the new one goes to everyone.
+        """
         now = self.store.now()
         with self.store.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET status = 'skipped', updated_at = ?"
+                " WHERE status IN ('pending', 'deferred')"
+                " AND edition_id IN (SELECT id FROM editions WHERE slug = ?)",
+                (now, slug),
+            )
             number = db.execute("SELECT coalesce(max(number), 0) + 1 FROM editions WHERE slug = ?", (slug,))
             number = number.fetchone()[0]
             cursor = db.execute(
