@@ -300,3 +300,15 @@ def test_an_absolute_data_dir_works_and_one_inside_posts_is_refused(
         1,
         f"publication.toml:{line}: delivery.data_dir: must not be inside posts/: it would be published",
     )
+
+
+def test_subscriber_addresses_never_reach_the_build_output(publication: Publication) -> None:
+    publication.post("analyses/hello.md", title="Hello")
+    subscribers(publication, "add", "secret.reader@example.org", "--name", "Secret Reader")
+    result = publication.build()
+    assert result.exit_code == 0, result.stderr
+    assert "secret.reader" not in result.output
+    files = [p for p in publication.out.rglob("*") if p.is_file()]
+    assert files
+    assert not [p for p in files if b"secret.reader" in p.read_bytes() or b"Secret Reader" in p.read_bytes()]
+    assert not [p for p in files if "subscribers" in p.name or ".publisher" in p.parts]
