@@ -127,7 +127,7 @@ def test_a_rebuild_replaces_removed_pages(publication: Publication) -> None:
     assert publication.build().exit_code == 0
     assert not (publication.out / "site/p/two").exists()
     names = {p.name for p in publication.out.iterdir()}
-    assert names == {"site", "email", ".cache", ".current", ".generations", ".lock", ".publisher"}
+    assert names == {"site", "email", ".cache", ".current", ".generations", ".lock", ".publisher-output"}
     assert len(list((publication.out / ".generations").iterdir())) == 1, "only the current generation"
 
 
@@ -160,7 +160,7 @@ def test_template_mistakes_are_reported_with_file_and_line(publication: Publicat
 def test_a_disk_problem_is_one_line_not_a_traceback(publication: Publication) -> None:
     publication.post("analyses/one.md", title="One", tags="[a]")
     publication.out.mkdir()
-    (publication.out / ".publisher").write_text("an output folder publisher made")
+    (publication.out / ".publisher-output").write_text("an output folder publisher made")
     (publication.out / ".generations").write_text("in the way")  # where the build stages its output
     result = publication.build()
     assert result.exit_code == 1

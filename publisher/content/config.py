@@ -214,6 +214,89 @@ class Author(StrictModel):
         return _site_file_or_url(value)
 
 
+class DeliverySettings(StrictModel):
+    """How `publisher send` reaches the SMTP server, and where subscribers are kept.
+
+    The SMTP password and the DKIM private key are secrets: they come from the
+    environment (`PUBLISHER_SMTP_PASSWORD`, `PUBLISHER_DKIM_KEY`), never from this file.
+    """
+
+    smtp_url: str | None = None
+    rate: float | None = None  # messages per second over all connections; None: as fast as the server takes
+    connections: int = 4
+    messages_per_connection: int = 100
+    retries: int = 5
+    retry_delay: float = 1.0  # seconds before the first retry; doubled for each next one
+    timeout: float = 30.0
+    data_dir: str = ".publisher"
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^smtps?://[^\s/]+(/)?(\?[^\s]*)?$", value):
+            raise ValueError("must be smtp://user@host:587 (STARTTLS) or smtps://user@host:465")
+        userinfo = value.split("://", 1)[1].split("@", 1)[0] if "@" in value else ""
+        if ":" in userinfo:
+            raise ValueError("must not hold the password: set PUBLISHER_SMTP_PASSWORD in the environment")
+        return value
+
+    @field_validator("rate", "timeout", "retry_delay")
+    @classmethod
+    def _positive_number(cls, value: float | None) -> float | None:
+        if value is not None and not value > 0:
+            raise ValueError("must be more than 0")
+        return value
+
+    @field_validator("connections", "messages_per_connection")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("retries")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be 0 or more")
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _relative_folder(cls, value: str) -> str:
+        parts = Path(value).parts
+        if not value.strip() or (".." in parts and not Path(value).is_absolute()):
+            raise ValueError("must be a folder, e.g. .publisher or /var/lib/publisher/civic-ledger")
+        if parts and parts[0] in ("posts", "templates", "build"):
+            raise ValueError("must not be inside posts/, templates/ or the output: it would be published")
+        return value
+
+    @field_validator("dkim_selector", "dkim_domain")
+    @classmethod
+    def _dns_label(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", value):
+            raise ValueError("must be a DNS name, e.g. news2026 or example.org")
+        return value
+
+
+class SubscriptionSettings(StrictModel):
+    """Where the subscription service answers: the base of every per-subscriber link."""
+
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _service_url(cls, value: str) -> str:
+        local = re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/[^\s?#\"<>]*)?$", value)
+        if not local and not re.match(r"^https://[^/\s?#\"<>]+(/[^\s?#\"<>]*)?$", value):
+            raise ValueError("must be an https:// URL without ? or #, e.g. https://subscribe.example.org")
+        return value.rstrip("/")
+
+
 class Publication(StrictModel):
     """Everything a build needs to know about the publication."""
 
@@ -236,6 +319,9 @@ class Publication(StrictModel):
     @classmethod
     def _logo(cls, value: str | None) -> str | None:
         return _site_file_or_url(value)
+
+    delivery: DeliverySettings = DeliverySettings()
+    subscriptions: SubscriptionSettings | None = None
 
     @field_validator("base_url")
     @classmethod

@@ -1,7 +1,7 @@
 """The output folder as something the build owns: claimed, locked, recovered.
 
 A build writes only into a folder it made (or found empty) and marked with
-`.publisher`; it refuses the file system's root, the home folder, the
+`.publisher-output`; it refuses the file system's root, the home folder, the
 publication itself, its `posts/` and `templates/` and any folder holding the
 publication, and any existing folder that holds something it did not make.
 Inside its folder it only ever deletes what it made: generations, the
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from publisher.incremental.sealed import MAGIC
 
-MARKER = ".publisher"
+MARKER = ".publisher-output"
 CACHE = ".cache"
 CACHE_FILES = {"state.json", "fast.json", "html"}
 LOCK = ".lock"

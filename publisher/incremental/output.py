@@ -3,7 +3,7 @@
 The output folder holds numbered *generations*; `site` and `email` are
 symbolic links into whichever one is current:
 
-    OUT/.publisher            marker: this folder was made by publisher
+    OUT/.publisher-output     marker: this folder was made by publisher
     OUT/.lock                 held (flock) by the build writing here
     OUT/.current -> .generations/000007
     OUT/.generations/000007/site/  …/email/
