@@ -228,6 +228,238 @@ def serve_command(root: Path, drafts: bool, future: bool, base_url: str | None, 
     serve(options, host, port, lambda line: click.echo(line, err=line.startswith(("posts/", "publication"))))
 
 
+# -- subscribers (publisher/commands/subscribers.py)
+
+
+@main.group("subscribers")
+def subscribers_group() -> None:
+    """Add, remove, list, count, import and export subscribers."""
+
+
+@contextmanager
+def subscriber_list(root: Path) -> Iterator[Any]:
+    """Open the list in the data folder; print its warnings; exit 1 on a settings error."""
+    from publisher.commands.subscribers import open_list
+
+    try:
+        subscribers = open_list(root)
+    except BuildFailed as failure:
+        fail(failure, "Cannot open the subscriber list")
+    for warning in subscribers.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        yield subscribers
+    finally:
+        subscribers.close()
+
+
+def data_error(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@subscribers_group.command("add")
+@ROOT_OPTION
+@click.argument("email")
+@click.option("--name", default=None, help="The subscriber's name.")
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    help="Only posts of this section (repeat for more).  [default: every section]",
+)
+def subscribers_add(root: Path, email: str, name: str | None, sections: tuple[str, ...]) -> None:
+    """Add EMAIL to the list as an active subscriber."""
+    from publisher.commands.subscribers import UnknownSection, check_sections, describe_sections
+    from publisher.subscribers.addresses import InvalidAddress
+    from publisher.subscribers.store import AlreadySubscribed
+
+    with subscriber_list(root) as subscribers:
+        try:
+            folders = check_sections(subscribers.publication, sections)
+        except UnknownSection as exc:
+            raise click.BadParameter(str(exc), param_hint="--section") from None
+        try:
+            added = subscribers.store.add(email, name=name, sections=folders, source="cli")
+        except InvalidAddress as exc:
+            data_error(f"{email}: {exc}")
+        except AlreadySubscribed as exc:
+            data_error(str(exc))
+    click.echo(f"Added {added.email} ({added.status}, {describe_sections(added)}).")
+
+
+@subscribers_group.command("remove")
+@ROOT_OPTION
+@click.argument("email")
+def subscribers_remove(root: Path, email: str) -> None:
+    """Delete EMAIL and its delivery records from the list."""
+    with subscriber_list(root) as subscribers:
+        found = subscribers.store.find(email)
+        if found is None:
+            data_error(f"{email.strip()} is not on the list.")
+        subscribers.store.remove(found.id)
+    click.echo(f"Removed {found.email}.")
+
+
+@subscribers_group.command("list")
+@ROOT_OPTION
+@click.option("--status", type=click.Choice(["pending", "active", "unsubscribed", "bounced", "complained"]))
+@click.option("--section", default=None, help="Only those who get posts of this section.")
+def subscribers_list(root: Path, status: str | None, section: str | None) -> None:
+    """Print subscribers, one a line: email, status, sections, name (tab-separated)."""
+    from publisher.commands.subscribers import UnknownSection, check_sections, list_line
+
+    with subscriber_list(root) as subscribers:
+        try:
+            folders = check_sections(subscribers.publication, (section,) if section else ())
+        except UnknownSection as exc:
+            raise click.BadParameter(str(exc), param_hint="--section") from None
+        for subscriber in subscribers.store.all(status=status, section=folders[0] if folders else None):
+            click.echo(list_line(subscriber))
+
+
+@subscribers_group.command("count")
+@ROOT_OPTION
+def subscribers_count(root: Path) -> None:
+    """Count subscribers by status, and active ones by section."""
+    from publisher.commands.subscribers import count_lines
+
+    with subscriber_list(root) as subscribers:
+        for line in count_lines(subscribers):
+            click.echo(line)
+
+
+@subscribers_group.command("import")
+@ROOT_OPTION
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones.")
+def subscribers_import(root: Path, file: Path, skip_invalid: bool) -> None:
+    """Import a CSV export from Substack, Ghost, Buttondown, Mailchimp, listmonk or publisher."""
+    from publisher.commands.subscribers import import_summary
+    from publisher.subscribers.transfer import ImportFailed, import_csv
+
+    shown = file.as_posix()
+    with subscriber_list(root) as subscribers:
+        try:
+            result = import_csv(subscribers.store, file, shown, skip_invalid=skip_invalid)
+        except ImportFailed as failure:
+            for error in failure.errors:
+                click.echo(str(error), err=True)
+            count = len(failure.errors)
+            hint = " (--skip-invalid imports the other rows)" if failure.errors[0].line > 1 else ""
+            click.echo(
+                f"Import failed: {count} error{'s' if count != 1 else ''}; nothing was imported{hint}.",
+                err=True,
+            )
+            sys.exit(1)
+    for error in result.invalid:
+        click.echo(f"skipped: {error}", err=True)
+    for line in import_summary(shown, result):
+        click.echo(line)
+
+
+@subscribers_group.command("export")
+@ROOT_OPTION
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def subscribers_export(root: Path, file: Path) -> None:
+    """Write every subscriber, every column, to a CSV file that `import` reads back."""
+    from publisher.subscribers.transfer import export_csv
+
+    with subscriber_list(root) as subscribers:
+        try:
+            count = export_csv(subscribers.store, file)
+        except OSError as exc:
+            data_error(f"cannot write {file.as_posix()}: {exc.strerror or exc}")
+    click.echo(f"Exported {count:,} subscriber{'s' if count != 1 else ''} to {file.as_posix()}.")
+
+
+# -- send (publisher/commands/send.py)
+
+
+@main.command("send")
+@ROOT_OPTION
+@click.argument("slug")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The build output holding email/SLUG.eml.  [default: ROOT/build]",
+)
+@click.option(
+    "--to", "to", multiple=True, help="Send a test, marked [Test], to this address only (repeatable)."
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
+@click.option("--status", is_flag=True, help="Show sent, failed, pending and unknown counts.")
+@click.option(
+    "--again", is_flag=True, help="Send a new edition to every subscriber, after editing a sent post."
+)
+@click.option(
+    "--resend-unknown", is_flag=True, help="Also send to those whose delivery is unknown after a crash."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], **flags: bool) -> None:
+    """Send the built email of the post SLUG to its section's active subscribers, exactly once."""
+    from publisher.commands import send as sending
+    from publisher.delivery.run import RunSettings
+
+    try:
+        prepared = sending.prepare(root, out or root / "build", slug, test=bool(to), now=now_or_usage_error())
+    except BuildFailed as failure:
+        fail(failure, "Cannot send")
+    except sending.SendError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.code)
+    try:
+        for warning in prepared.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if to:
+            for line in sending.test_send(prepared, to):
+                click.echo(line)
+            return
+        if flags["status"]:
+            for line in sending.status_lines(prepared):
+                click.echo(line)
+            return
+        chosen = sending.plan(prepared, flags["again"], flags["resend_unknown"])
+        if chosen.note:
+            click.echo(chosen.note + ".")
+            return
+        if flags["dry_run"]:
+            for line in sending.dry_run_lines(prepared, chosen):
+                click.echo(line)
+            return
+        if not flags["yes"]:
+            if not sys.stdin.isatty():
+                raise click.UsageError("not on a terminal: pass --yes to send without confirmation")
+            if not click.confirm(sending.confirmation(prepared, chosen), default=False, err=True):
+                click.echo("Nothing was sent.", err=True)
+                sys.exit(1)
+        sending.check_server(prepared)
+        delivery = prepared.subscribers.publication.delivery
+        settings = RunSettings(
+            delivery.rate,
+            delivery.connections,
+            delivery.messages_per_connection,
+            delivery.retries,
+            delivery.retry_delay,
+        )
+        with progress_bar(enabled=not flags["quiet"]) as progress:
+            start = (lambda total: progress("Sending", total)) if progress else None
+            outcome = sending.send(prepared, settings, flags["again"], flags["resend_unknown"], start)
+        if outcome.run.stopped:
+            click.echo(f"Stopped: {outcome.run.stopped}", err=True)
+        line, code = sending.summary(prepared, outcome)
+        click.echo(line)
+        if code:
+            sys.exit(code)
+    except sending.SendError as exc:
+        click.echo(str(exc) if str(exc).startswith("Stopped") else f"Error: {exc}", err=True)
+        sys.exit(exc.code)
+    finally:
+        prepared.close()
+
+
 @main.group("subscriptions")
 def subscriptions_group() -> None:
     """The subscription service: sign-up, confirmation, unsubscribe and preferences pages."""

@@ -187,6 +187,7 @@ class DeliverySettings(StrictModel):
     connections: int = 4
     messages_per_connection: int = 100
     retries: int = 5
+    retry_delay: float = 1.0  # seconds before the first retry; doubled for each next one
     timeout: float = 30.0
     data_dir: str = ".publisher"
     dkim_selector: str | None = None
@@ -204,7 +205,7 @@ class DeliverySettings(StrictModel):
             raise ValueError("must not hold the password: set PUBLISHER_SMTP_PASSWORD in the environment")
         return value
 
-    @field_validator("rate", "timeout")
+    @field_validator("rate", "timeout", "retry_delay")
     @classmethod
     def _positive_number(cls, value: float | None) -> float | None:
         if value is not None and not value > 0:

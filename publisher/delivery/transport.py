@@ -24,6 +24,7 @@ import ipaddress
 import os
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -195,6 +196,10 @@ class SmtpTransport:
                     local_hostname=settings.local_hostname,
                     timeout=settings.timeout,
                 )
+            # Without TCP_NODELAY the last packet of each message waits for the server's delayed
+            # ACK (Nagle's algorithm): about 40 ms a message.
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if settings.security == "starttls":
                 if not smtp.has_extn("starttls"):

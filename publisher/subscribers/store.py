@@ -54,7 +54,7 @@ class AlreadySubscribed(Exception):
     """`add` found the address (case-insensitively) already on the list."""
 
     def __init__(self, existing: Subscriber) -> None:
-        super().__init__(f"{existing.email} is already on the list ({existing.status})")
+        super().__init__(f"{existing.email} is already on the list ({existing.status}).")
         self.existing = existing
 
 
