@@ -8,6 +8,7 @@ static server; the service on uvicorn; aiosmtpd catching the mail; requests anyw
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -19,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 import pytest
-from smtp_server import SmtpServer
+from bs4 import BeautifulSoup
+from conftest import run
+from smtp_server import Received, SmtpServer
 from subscriptions_support import (
     SECRET,
     WELCOME,
@@ -126,7 +129,24 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-def test_sign_up_on_the_site_confirm_and_unsubscribe(stack: Stack, context: BrowserContext) -> None:
+def send(stack: Stack, slug: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLISHER_SECRET", SECRET)
+    monkeypatch.delenv("PUBLISHER_SMTP_URL", raising=False)
+    result = run("send", slug, "--yes", "--quiet", "--root", str(stack.root))
+    assert result.exit_code == 0, result.stderr
+
+
+def footer_unsubscribe_link(received: Received) -> str:
+    html = received.message().get_body(("html",))
+    assert html is not None
+    links = BeautifulSoup(html.get_content(), "lxml").find_all("a", string=re.compile("Unsubscribe", re.I))
+    assert links, "no unsubscribe link in the email's footer"
+    return str(links[-1]["href"])
+
+
+def test_sign_up_confirm_then_unsubscribe_from_a_sent_post(
+    stack: Stack, context: BrowserContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     page = context.new_page()
     log = confine(page, (stack.site, stack.service))
     page.goto(f"{stack.site}/p/the-permit-bottleneck/")
@@ -138,9 +158,9 @@ def test_sign_up_on_the_site_confirm_and_unsubscribe(stack: Stack, context: Brow
     page.wait_for_url(f"{stack.service}/subscribe")
     assert page.locator("h1").inner_text() == "Check your inbox"
 
-    [received] = wait_for_mail(stack.smtp, 1)
-    assert received.recipient == "browser.reader@example.org"
-    page.goto(link_in(received, "confirm"))
+    [confirmation] = wait_for_mail(stack.smtp, 1)
+    assert confirmation.recipient == "browser.reader@example.org"
+    page.goto(link_in(confirmation, "confirm"))
     page.get_by_role("button", name="Confirm my subscription").click()
     assert page.locator("h1").inner_text() == "Welcome to The Civic Ledger"
     assert WELCOME in page.locator("main").inner_text()
@@ -148,12 +168,26 @@ def test_sign_up_on_the_site_confirm_and_unsubscribe(stack: Stack, context: Brow
     assert reader is not None and reader.status == "active"
     assert reader.sections == ("analyses", "playbooks") and reader.name == "Browser Reader"
 
-    page.goto(f"{stack.service}/unsubscribe/{make_token(SECRET, 'unsubscribe', reader.id)}")
+    stack.store.add("stays@example.org", status="active")
+    send(stack, "the-permit-bottleneck", monkeypatch)
+    received = {r.recipient: r for r in wait_for_mail(stack.smtp, 3)[1:]}
+    assert set(received) == {"browser.reader@example.org", "stays@example.org"}
+    post = received["browser.reader@example.org"]
+    link = footer_unsubscribe_link(post)
+    assert link.startswith(f"{stack.service}/unsubscribe/")
+    assert f"<{link}>" in str(post.message()["List-Unsubscribe"])
+
+    page.goto(link)
     assert stack.store.find("browser.reader@example.org").status == "active"  # type: ignore[union-attr]
     page.get_by_role("button", name="Unsubscribe").click()
     assert page.locator("h1").inner_text() == "You are unsubscribed"
     assert stack.store.find("browser.reader@example.org").status == "unsubscribed"  # type: ignore[union-attr]
     assert log.problems() == []
+
+    send(stack, "get-your-permit-unstuck", monkeypatch)  # a playbook: the reader had chosen playbooks
+    after = wait_for_mail(stack.smtp, 4)[3:]
+    assert [r.recipient for r in after] == ["stays@example.org"]
+    assert stack.smtp.recorder.copies()["browser.reader@example.org"] == 2  # confirmation + one post
 
 
 ServicePages = dict[str, tuple[str, str, dict[str, Any] | None]]
