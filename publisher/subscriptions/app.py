@@ -122,7 +122,6 @@ class Service:
             "text": "Sample",
             "link": None,
             "link_text": "",
-            "name": "Sample Reader",
             "confirm_url": f"{self.url}/confirm/sample",
         }
         common = {"publication": self.publication, "service_url": self.url, "confirm_days": self.confirm_days}
@@ -134,6 +133,21 @@ class Service:
                 )
             except TemplateError as exc:
                 errors.append(template_error(exc, self.root))
+        if not errors:
+            try:
+                compose(
+                    self.env,
+                    self.publication,
+                    "subscriptions/confirm_email.txt",
+                    "a@example.org",
+                    f"Confirm your subscription to {self.publication.title}",
+                    confirm_url=f"{self.url}/confirm/sample",
+                    confirm_days=self.confirm_days,
+                )
+            except ValueError as exc:  # a header the email library refuses, e.g. a title on two lines
+                errors.append(
+                    ContentError("publication.toml", 1, "title", f"cannot be an email subject: {exc}")
+                )
         return errors
 
     # -- pages
@@ -237,7 +251,7 @@ def create_app(service: Service) -> Starlette:
         assert email is not None
         outcome = await service.db(actions.sign_up, email, name, sections)
         if outcome.mail is not actions.Mail.NONE and outcome.subscriber_id is not None:
-            _queue_mail(service, outcome, name)
+            _queue_mail(service, outcome)
         return service.page(request, "subscriptions/check_inbox.html")
 
     async def confirm_page(request: Request) -> Response:
@@ -378,8 +392,12 @@ def create_app(service: Service) -> Starlette:
     return app
 
 
-def _queue_mail(service: Service, outcome: actions.SignUp, name: str | None) -> None:
-    """Put the sign-up's email in the outbox, unless this address had one within the hour."""
+def _queue_mail(service: Service, outcome: actions.SignUp) -> None:
+    """Put the sign-up's email in the outbox, unless this address had one within the hour.
+
+    Nothing a form poster typed (the name) goes into the email: a sign-up form that mails
+    arbitrary text to arbitrary addresses is a spam relay.
+    """
     assert outcome.subscriber_id is not None and outcome.email is not None
     if not service.limiter.address_allowed(outcome.email):
         log.info(
@@ -394,7 +412,6 @@ def _queue_mail(service: Service, outcome: actions.SignUp, name: str | None) -> 
             "subscriptions/confirm_email.txt",
             outcome.email,
             f"Confirm your subscription to {title}",
-            name=name,
             confirm_url=service.link("confirm", outcome.subscriber_id),
             confirm_days=service.confirm_days,
         )
@@ -405,7 +422,6 @@ def _queue_mail(service: Service, outcome: actions.SignUp, name: str | None) -> 
             "subscriptions/already_email.txt",
             outcome.email,
             f"You are already subscribed to {title}",
-            name=name,
             preferences_url=service.link("preferences", outcome.subscriber_id),
         )
     service.outbox.put(Outgoing(outcome.subscriber_id, outcome.mail.value, message))
