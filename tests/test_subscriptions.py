@@ -356,7 +356,7 @@ def test_get_never_unsubscribes(client: TestClient, store: SubscriberStore) -> N
     assert status(store, "scanned@example.org") == "active"
     soup = BeautifulSoup(client.get(url).text, "lxml")
     [form] = soup.select("main form")
-    assert form["method"] == "post" and form["action"] == url
+    assert form["method"] == "post" and form["action"] == SERVICE + url
     assert [b.get_text() for b in form.select("button")] == ["Unsubscribe"]
 
 
@@ -628,3 +628,20 @@ def test_any_sign_up_form_gets_a_page_never_an_error(publication: Publication, s
                     pytest.fail(f"stored an invalid address: {email!r}")
 
         post()
+
+
+def test_behind_a_proxy_that_strips_a_path_links_use_the_public_address(
+    publication: Publication, smtp: SmtpServer
+) -> None:
+    configure(publication.root, f"{SERVICE}/subscriptions", smtp.url)
+    service = make_service(publication.root)
+    reader = service.store.add("proxied@example.org", status="active").id
+    with TestClient(create_app(service), base_url=SERVICE) as client:
+        path = f"/unsubscribe/{make_token(SECRET, 'unsubscribe', reader)}"
+        soup = BeautifulSoup(client.get(path).text, "lxml")
+        assert soup.select_one("main form")["action"] == f"{SERVICE}/subscriptions{path}"
+        assert (
+            soup.select_one('link[rel="stylesheet"]')["href"] == f"{SERVICE}/subscriptions/static/style.css"
+        )
+        preferences = soup.select_one('main a[href*="/preferences/"]')["href"]
+        assert preferences.startswith(f"{SERVICE}/subscriptions/preferences/")

@@ -163,7 +163,8 @@ class Service:
             service_url=self.url,
             confirm_days=self.confirm_days,
             csrf=self.csrf.field_for(cookie),
-            action=str(request.url.path),
+            action=self.url
+            + request.url.path,  # the public address, also behind a proxy that strips a prefix
             **context,
         )
         response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
@@ -344,7 +345,7 @@ def create_app(service: Service) -> Starlette:
                 400,
                 "Choose at least one section",
                 problem,
-                link=str(request.url.path),
+                link=service.url + request.url.path,
                 link_text="Back to your preferences",
             )
         if await service.db(actions.choose_sections, subscriber_id, sections):
