@@ -48,6 +48,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.faults = Faults()
+        self.pipelining = True
         self.received: list[Received] = []
         self.lock = threading.Lock()
 
@@ -59,6 +60,15 @@ class Recorder:
                 setattr(self.faults, name, left - 1)
                 return True
             return False
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """aiosmtpd reads commands one by one, so it can take them pipelined: say so."""
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook names)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

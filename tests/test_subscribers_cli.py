@@ -281,3 +281,22 @@ def test_export_then_import_gives_the_same_list(make_publication, tmp_path: Path
         ]
 
     assert columns(second) == columns(first)
+
+
+def test_an_absolute_data_dir_works_and_one_inside_posts_is_refused(
+    publication: Publication, tmp_path: Path
+) -> None:
+    config = publication.root / "publication.toml"
+    elsewhere = tmp_path / "var" / "lib" / "civic-ledger"
+    config.write_text(config.read_text() + f'\n[delivery]\ndata_dir = "{elsewhere.as_posix()}"\n')
+    assert subscribers(publication, "add", "ada@example.org").exit_code == 0
+    assert (elsewhere / "subscribers.sqlite3").is_file()
+    config.write_text(
+        config.read_text().replace(elsewhere.as_posix(), (publication.root / "posts" / "x").as_posix())
+    )
+    refused = subscribers(publication, "count")
+    line = len(config.read_text().splitlines())
+    assert (refused.exit_code, refused.stderr.splitlines()[0]) == (
+        1,
+        f"publication.toml:{line}: delivery.data_dir: must not be inside posts/: it would be published",
+    )

@@ -242,3 +242,26 @@ def test_the_environment_overrides_the_setting_and_holds_the_password() -> None:
     assert settings.host == "mail.example.org"
     with pytest.raises(SmtpConfigError, match=r"^no SMTP server: set smtp_url in the \[delivery\] table"):
         settings_from_environment(None, environ={})
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_with_and_without_pipelining_every_reply_is_read_in_order(
+    server: SmtpServer, pipelining: bool
+) -> None:
+    server.recorder.pipelining = pipelining
+    server.recorder.faults.unknown_users = {"gone@example.org"}
+    server.recorder.faults.closing = 1
+    with transport_for(server) as transport:
+        transport.open()
+        assert transport._smtp is not None and transport._smtp.has_extn("pipelining") is pipelining
+        with pytest.raises(TemporaryFailure, match=r"^MAIL FROM: 421"):
+            transport.send("news@example.org", "a@example.org", MESSAGE)
+        with pytest.raises(PermanentFailure, match=r"^RCPT TO: 550 5\.1\.1"):
+            transport.send("news@example.org", "gone@example.org", MESSAGE)
+        for name in ("a", "b", "ünïcode"):
+            transport.send("news@example.org", f"{name}@example.org", MESSAGE)
+    assert [r.recipient for r in server.recorder.received] == [
+        "a@example.org",
+        "b@example.org",
+        "ünïcode@example.org",
+    ]

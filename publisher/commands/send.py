@@ -11,8 +11,10 @@ an authentication, TLS or sender-address error.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -286,6 +288,8 @@ def send(
             progress,
         )
         result = run.run(ledger.pending(edition))
+        with contextlib.suppress(sqlite3.Error):  # the ledger may be what failed; `grouped` copes
+            ledger.recover(edition)
         totals = ledger.grouped(edition)
         if totals["pending"] == 0 and totals["unknown"] == 0:
             ledger.complete(edition)

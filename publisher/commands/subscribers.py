@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.content.config import Publication, load_publication
-from publisher.subscribers.location import data_dir, tracked_by_git
+from publisher.content.config import CONFIG_NAME, Publication, load_publication, toml_key_lines
+from publisher.errors import BuildFailed, ContentError
+from publisher.subscribers.location import PublishedDataDir, data_dir, tracked_by_git
 from publisher.subscribers.store import STATUSES, Subscriber, SubscriberStore
 from publisher.subscribers.transfer import ImportResult
 
@@ -35,7 +36,12 @@ class SubscriberList:
 def open_list(root: Path) -> SubscriberList:
     """Load the settings (raising `BuildFailed`) and open the database in the data folder."""
     publication = load_publication(root)
-    folder = data_dir(root, publication)
+    try:
+        folder = data_dir(root, publication)
+    except PublishedDataDir as exc:
+        lines = toml_key_lines((root / CONFIG_NAME).read_text(encoding="utf-8"))
+        line = lines.get(("delivery", "data_dir"), 1)
+        raise BuildFailed([ContentError(CONFIG_NAME, line, "delivery.data_dir", str(exc))]) from None
     store = SubscriberStore.open(folder)
     warnings = []
     if tracked_by_git(root, folder):

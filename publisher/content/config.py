@@ -230,8 +230,8 @@ class DeliverySettings(StrictModel):
     @classmethod
     def _relative_folder(cls, value: str) -> str:
         parts = Path(value).parts
-        if not value.strip() or Path(value).is_absolute() or ".." in parts:
-            raise ValueError("must be a folder inside the publication, e.g. .publisher")
+        if not value.strip() or (".." in parts and not Path(value).is_absolute()):
+            raise ValueError("must be a folder, e.g. .publisher or /var/lib/publisher/civic-ledger")
         if parts and parts[0] in ("posts", "templates", "build"):
             raise ValueError("must not be inside posts/, templates/ or the output: it would be published")
         return value

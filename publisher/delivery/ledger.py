@@ -3,10 +3,11 @@
 An *edition* is one version of a post's built email (its digest) sent to the active subscribers
 of its section at the moment it was created: their rows are written then, in one statement, so
 the recipient list never lives in memory and does not shift under a send. Each row moves
-`pending` → `sending` → `sent` (or `deferred`, `failed`, `skipped`), one committed write at a
-time: `sending` is written before a message is handed to the server and `sent` only after the
-server's 250 to the end of DATA. A row still `sending` when a run starts was in flight when an
-earlier run died; it becomes `unknown`, is reported, and is sent again only on request.
+`pending` → `sending` → `sent` (or `deferred`, `failed`, `skipped`), each step committed:
+`sending` before a message is handed to the server, `sent` only after the server's 250 to the
+end of DATA (in the same commit as the next message's `sending`). A row still `sending` when a
+run starts was in flight when an earlier run died; it becomes `unknown`, is reported, and is
+sent again only on request.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ PAGE = 500  # recipients read per query
 STATUS_GROUPS = {
     "sent": ("sent",),
     "failed": ("failed",),
-    "pending": ("pending", "deferred", "sending"),
-    "unknown": ("unknown",),
+    "pending": ("pending", "deferred"),
+    "unknown": ("unknown", "sending"),  # `sending` outside a run: it died with the message in flight
     "skipped": ("skipped",),
 }
 
@@ -143,6 +144,25 @@ class Ledger:
                 " updated_at = ? WHERE edition_id = ? AND subscriber_id = ?",
                 (status, reply, attempt, self.store.now(), edition.id, subscriber_id),
             )
+
+    def advance(self, edition: Edition, sent: int | None, sending: int | None) -> None:
+        """One transaction: the delivery the server just accepted becomes `sent` and the next one
+        `sending`. A connection's steady state costs one commit per message, and still has exactly
+        one row `sending` at any moment."""
+        now = self.store.now()
+        with self.store.transaction() as db:
+            if sent is not None:
+                db.execute(
+                    "UPDATE deliveries SET status = 'sent', updated_at = ?"
+                    " WHERE edition_id = ? AND subscriber_id = ?",
+                    (now, edition.id, sent),
+                )
+            if sending is not None:
+                db.execute(
+                    "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?"
+                    " WHERE edition_id = ? AND subscriber_id = ?",
+                    (now, edition.id, sending),
+                )
 
     def bounced(self, edition: Edition, subscriber_id: int, reply: str) -> None:
         """The address does not exist: the delivery failed and the subscriber is marked bounced."""

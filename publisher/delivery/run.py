@@ -154,33 +154,47 @@ class SendRun:
 
     def _work(self) -> None:
         transport = self.transport()
+        accepted: int | None = None  # accepted by the server; its `sent` is written with the next `sending`
         try:
             while not self.stop.is_set():
                 item = self._queue.get()
                 if item is None:
                     return
                 try:
-                    self._deliver(transport, item)
+                    accepted = self._deliver(transport, item, accepted)
                 except sqlite3.Error as exc:  # the ledger cannot be written: nothing more may be sent
+                    accepted = None  # its row stays `sending`: reported as unknown
                     self._halt(f"cannot write the delivery ledger: {exc}")
                 except Exception as exc:
                     self._halt(f"{type(exc).__name__}: {exc}")
         finally:
+            if accepted is not None:
+                try:
+                    self.ledger.advance(self.edition, accepted, None)
+                except sqlite3.Error as exc:
+                    self._halt(f"cannot write the delivery ledger: {exc}")
             transport.close()
 
-    def _deliver(self, transport: SmtpTransport, delivery: Delivery) -> None:
+    def _deliver(self, transport: SmtpTransport, delivery: Delivery, accepted: int | None) -> int | None:
+        """Send one delivery; return its id if the server accepted it (its `sent` not yet written)."""
         ledger, edition, who = self.ledger, self.edition, delivery.subscriber_id
+        if accepted is not None and not delivery.active:
+            ledger.advance(edition, accepted, None)
+            accepted = None
         if not delivery.active:  # unsubscribed (or bounced) since the edition began
             ledger.mark(edition, who, "skipped")
             self._count("skipped")
-            return
+            return None
         message = self.build(delivery)
         attempt = 0
         while True:
             self._limiter.wait(self.stop)
             if self.stop.is_set():
-                return  # still pending: the next run sends it
-            ledger.mark(edition, who, "sending")
+                if accepted is not None:
+                    ledger.advance(edition, accepted, None)
+                return None  # still pending: the next run sends it
+            ledger.advance(edition, accepted, who)
+            accepted = None
             try:
                 transport.send(self.sender, delivery.email, message)
             except TemporaryFailure as exc:
@@ -189,14 +203,14 @@ class SendRun:
                 if attempt > self.settings.retries:
                     if exc.code is None:
                         self._halt(f"the SMTP server could not be reached: {exc}")
-                        return
+                        return None
                     ledger.mark(edition, who, "deferred")
                     self._count("deferred")
-                    return
+                    return None
                 self._count("retried", progress=False)
                 delay = min(self.settings.retry_delay * 2 ** (attempt - 1), MAX_DELAY)
                 if self.stop.wait(delay):
-                    return
+                    return None
                 continue
             except PermanentFailure as exc:
                 if exc.user_unknown:
@@ -205,13 +219,12 @@ class SendRun:
                 else:
                     ledger.mark(edition, who, "failed", str(exc))
                 self._count("failed")
-                return
+                return None
             except FatalFailure as exc:
                 ledger.mark(edition, who, "pending")
                 self._halt(str(exc), fatal=True)
-                return
-            ledger.mark(edition, who, "sent")
+                return None
             self._count("sent")
             if transport.sent_on_connection >= self.settings.messages_per_connection:
                 transport.close()
-            return
+            return who

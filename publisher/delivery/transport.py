@@ -258,12 +258,15 @@ class SmtpTransport:
             options = ["SMTPUTF8"] if not (sender + recipient).isascii() else []
             if options and not smtp.has_extn("smtputf8"):
                 raise PermanentFailure("the server does not accept internationalised addresses (SMTPUTF8)")
-            code, reply = smtp.mail(sender, options)
-            self._check("MAIL FROM", code, reply, (250,))
-            code, reply = smtp.rcpt(recipient)
-            self._check("RCPT TO", code, reply, (250, 251))
-            code, reply = smtp.docmd("DATA")
-            self._check("DATA", code, reply, (354,))
+            if smtp.has_extn("pipelining"):
+                self._pipelined_envelope(smtp, sender, recipient, options)
+            else:
+                code, reply = smtp.mail(sender, options)
+                self._check("MAIL FROM", code, reply, (250,))
+                code, reply = smtp.rcpt(recipient)
+                self._check("RCPT TO", code, reply, (250, 251))
+                code, reply = smtp.docmd("DATA")
+                self._check("DATA", code, reply, (354,))
             smtp.send(_dot_stuffed(message))
             code, reply = smtp.getreply()
         except TransportError:
@@ -274,6 +277,30 @@ class SmtpTransport:
         self._check("end of DATA", code, reply, (250,))
         self.sent_on_connection += 1
         return _text(reply)
+
+    def _pipelined_envelope(
+        self, smtp: smtplib.SMTP, sender: str, recipient: str, options: list[str]
+    ) -> None:
+        """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920 PIPELINING).
+
+        Two round trips fewer per message: what bounds the rate over a network, where a round
+        trip to the server takes tens of milliseconds.
+        """
+        extra = "".join(" " + option for option in options)
+        commands = (
+            f"MAIL FROM:{smtplib.quoteaddr(sender)}{extra}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
+            "DATA\r\n"
+        )
+        smtp.send(commands.encode("utf-8" if options else "ascii"))
+        replies = [smtp.getreply() for _ in range(3)]
+        (mail, mail_reply), (rcpt, rcpt_reply), (data, data_reply) = replies
+        if data == 354 and (mail != 250 or rcpt not in (250, 251)):
+            smtp.send(".\r\n")  # a server that said 354 anyway gets an empty message, then RSET
+            smtp.getreply()
+        self._check("MAIL FROM", mail, mail_reply, (250,))
+        self._check("RCPT TO", rcpt, rcpt_reply, (250, 251))
+        self._check("DATA", data, data_reply, (354,))
 
     def _check(self, step: str, code: int, reply: bytes, accepted: tuple[int, ...]) -> None:
         if code in accepted:
@@ -314,8 +341,11 @@ class SmtpTransport:
 
 def _dot_stuffed(message: bytes) -> bytes:
     """The DATA payload: CRLF line ends, leading dots doubled, then the final `.` line (RFC 5321)."""
-    message = re.sub(rb"\r\n|\r|\n", CRLF, message)
-    message = re.sub(rb"(?m)^\.", b"..", message)
+    if message.count(b"\n") != message.count(b"\r\n") or message.count(b"\r") != message.count(b"\r\n"):
+        message = re.sub(rb"\r\n|\r|\n", CRLF, message)  # only for a message not already in CRLF
+    if message.startswith(b"."):
+        message = b"." + message
+    message = message.replace(b"\r\n.", b"\r\n..")
     if not message.endswith(CRLF):
         message += CRLF
     return message + b"." + CRLF

@@ -8,9 +8,22 @@ from pathlib import Path
 from publisher.content.config import Publication
 
 
+class PublishedDataDir(ValueError):
+    """The data folder is where the build or git would publish it."""
+
+
 def data_dir(root: Path, publication: Publication) -> Path:
-    """`[delivery] data_dir` under the publication root (default `.publisher/`)."""
-    return root / publication.delivery.data_dir
+    """`[delivery] data_dir`, relative to the publication root (default `.publisher/`) or absolute.
+
+    Refused inside `posts/` or `templates/`, whose files the build copies into the site.
+    """
+    folder = root / publication.delivery.data_dir
+    resolved = folder.resolve()
+    for published in ("posts", "templates"):
+        inside = (root / published).resolve()
+        if resolved == inside or inside in resolved.parents:
+            raise PublishedDataDir(f"must not be inside {published}/: it would be published")
+    return folder
 
 
 def tracked_by_git(root: Path, folder: Path) -> bool:

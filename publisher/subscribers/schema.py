@@ -49,7 +49,6 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT,
         PRIMARY KEY (edition_id, subscriber_id)
     ) WITHOUT ROWID;
-    CREATE INDEX deliveries_status ON deliveries (edition_id, status, subscriber_id);
     """,
 )
 
