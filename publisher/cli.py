@@ -6,7 +6,9 @@ Exit codes: 0 success, 1 content errors, 2 usage errors (click's own).
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -376,6 +378,10 @@ def subscribers_export(root: Path, file: Path) -> None:
 # -- send (publisher/commands/send.py)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 @main.command("send")
 @ROOT_OPTION
 @click.argument("slug")
@@ -435,6 +441,9 @@ def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], *
             if not click.confirm(sending.confirmation(prepared, chosen), default=False, err=True):
                 click.echo("Nothing was sent.", err=True)
                 sys.exit(1)
+        # CI cancelling a job sends SIGTERM: stop like Ctrl-C, after the messages in flight
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupt)
         sending.check_server(prepared)
         delivery = prepared.subscribers.publication.delivery
         settings = RunSettings(

@@ -148,6 +148,20 @@ def test_what_a_send_needs_is_checked_before_anything_is_sent(
     assert sending.received() == []
 
 
+def test_drafts_and_scheduled_posts_are_only_test_sent(sending: Sending) -> None:
+    sending.add(1)
+    post = sending.root / "posts" / "analyses" / f"{SLUG}.md"
+    text = post.read_text(encoding="utf-8")
+    post.write_text(text.replace("\n---\n", "\ndraft: true\n---\n", 1), encoding="utf-8")
+    assert run_error(sending) == (
+        1,
+        f"Error: posts/analyses/{SLUG}.md: {SLUG} is a draft; only published posts are sent "
+        "(--to sends a test)\n",
+    )
+    assert sending.send("--to", "editor@example.org").exit_code == 0
+    assert [r.recipient for r in sending.received()] == ["editor@example.org"]
+
+
 def run_error(sending: Sending, slug: str = SLUG) -> tuple[int, str]:
     from conftest import run
 

@@ -314,3 +314,43 @@ def wait_for(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(0.005)
+
+
+def test_sigterm_stops_after_the_messages_in_flight(
+    tmp_path: Path, sample_out: Path, server: SmtpServer
+) -> None:
+    sending = make(tmp_path, sample_out, server, rate=100)
+    sending.add(200)
+    env = {
+        **os.environ,
+        "PUBLISHER_SMTP_URL": server.url,
+        "PUBLISHER_SECRET": SECRET,
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "send",
+        SLUG,
+        "--root",
+        str(sending.root),
+        "--yes",
+        "--quiet",
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: len(server.recorder.received) >= 20 or process.poll() is not None, 90)
+    process.terminate()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 3, err
+    assert err == "Stopped: interrupted\n"
+    match = re.fullmatch(
+        r"Sent (\d+) of 200 to analyses subscribers in \d+ s: "
+        rf"(\d+) not sent yet \(see publisher send {SLUG} --status\)\n",
+        out,
+    )
+    assert match, out
+    sent, pending = int(match[1]), int(match[2])
+    assert sent + pending == 200
+    assert sent == len(server.recorder.received)  # nothing in flight was left unknown
+    assert max(sending.copies().values()) == 1

@@ -265,3 +265,20 @@ def test_with_and_without_pipelining_every_reply_is_read_in_order(
         "b@example.org",
         "ünïcode@example.org",
     ]
+
+
+@pytest.mark.parametrize(
+    ("message", "payload"),
+    [
+        (b"A: b\r\n\r\n.x\r\ny", b"A: b\r\n\r\n..x\r\ny\r\n.\r\n"),
+        (b"A: b\n\n.x\ny\n", b"A: b\r\n\r\n..x\r\ny\r\n.\r\n"),
+        (b"A: b\r\rx\n\r\n", b"A: b\r\n\r\nx\r\n\r\n.\r\n"),
+        (b".A: b\r\n", b"..A: b\r\n.\r\n"),
+    ],
+)
+def test_the_data_payload_has_crlf_line_ends_and_stuffed_dots(message: bytes, payload: bytes) -> None:
+    from publisher.delivery.transport import _dot_stuffed
+
+    assert _dot_stuffed(message) == payload
+    if b"\n" not in message.replace(b"\r\n", b"") and b"\r" not in message.replace(b"\r\n", b""):
+        assert _dot_stuffed(message, crlf=True) == payload

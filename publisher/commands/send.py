@@ -92,8 +92,11 @@ def prepare(root: Path, out: Path, slug: str, test: bool = False, now: datetime 
     try:
         publication = subscribers.publication
         post = _find_post(root, subscribers, slug)
-        if not test and (reason := held_back(post, False, False, now or datetime.now(UTC))):
-            raise SendError(f"{post.source}: {slug} is {reason.split(':')[0]}; only published posts are sent")
+        if not test and held_back(post, False, False, now or datetime.now(UTC)):
+            state = "a draft" if post.meta.draft else f"scheduled for {post.meta.date.isoformat()}"
+            raise SendError(
+                f"{post.source}: {slug} is {state}; only published posts are sent (--to sends a test)"
+            )
         _data_dir_outside(out, subscribers)
         message = _load_message(out, slug, subscribers)
         secret = None

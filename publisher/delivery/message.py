@@ -273,11 +273,12 @@ def _part_head(boundary: str, subtype: str) -> str:
 # no mailbox provider reads as a URI; RFC 2369's list of <URI>s is kept on one line instead
 # (RFC 5322 allows up to 998 characters).
 LIST_POLICY = POLICY.clone(max_line_length=998)
+_BAD_URI = re.compile(r"[\r\n<>]")
 
 
 def _list_header(name: str, uris: list[str]) -> str:
     """`List-Unsubscribe: <uri>, <uri>`, each URI checked: no line breaks or angle brackets."""
     for uri in uris:
-        if not uri or any(c in "\r\n<>" for c in uri):
+        if not uri or _BAD_URI.search(uri):
             raise ValueError(f"{uri!r} cannot go into {name}")
     return POLICY.header_factory(name, ", ".join(f"<{uri}>" for uri in uris)).fold(policy=LIST_POLICY)

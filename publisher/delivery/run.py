@@ -196,7 +196,7 @@ class SendRun:
             ledger.advance(edition, accepted, who)
             accepted = None
             try:
-                transport.send(self.sender, delivery.email, message)
+                transport.send(self.sender, delivery.email, message, crlf=True)
             except TemporaryFailure as exc:
                 ledger.mark(edition, who, "pending", str(exc))
                 attempt += 1

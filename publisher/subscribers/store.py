@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -315,8 +316,9 @@ def _sections_json(sections: list[str] | tuple[str, ...] | None) -> str | None:
 
 
 def _clean_name(name: str | None) -> str | None:
-    """A display name on one line (it may reach a `To` header), or None."""
+    """A display name on one line without control characters (it reaches a `To` header), or None."""
     if name is None:
         return None
+    name = "".join(c for c in name if unicodedata.category(c) != "Cc" or c.isspace())
     name = " ".join(name.split())
     return name or None
