@@ -546,6 +546,36 @@ def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], *
         prepared.close()
 
 
+@main.group("subscriptions")
+def subscriptions_group() -> None:
+    """The subscription service: sign-up, confirmation, unsubscribe and preferences pages."""
+
+
+@subscriptions_group.command("serve")
+@ROOT_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8025, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one)."
+)
+def subscriptions_serve_command(root: Path, host: str, port: int) -> None:
+    """Run the subscription service (needs PUBLISHER_SECRET and an SMTP server for confirmations)."""
+    from publisher.commands.subscriptions import CannotServe, serve
+
+    try:
+        serve(root, host, port, lambda line: click.echo(line, err=True))
+    except BuildFailed as failure:
+        for error in failure.errors:
+            click.echo(str(error), err=True)
+        click.echo("Error: cannot start the subscription service; fix the errors above first.", err=True)
+        sys.exit(1)
+    except CannotServe as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()
 

@@ -287,6 +287,8 @@ class SubscriptionSettings(StrictModel):
     """Where the subscription service answers: the base of every per-subscriber link."""
 
     url: str
+    # the service's welcome page, after a reader confirms
+    welcome: str = "Thank you for subscribing. The next post will be in your inbox."
 
     @field_validator("url")
     @classmethod
