@@ -493,6 +493,7 @@ def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], *
     except sending.SendError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.code)
+    previous_sigterm: Any = None
     try:
         for warning in prepared.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -520,7 +521,7 @@ def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], *
                 sys.exit(1)
         # CI cancelling a job sends SIGTERM: stop like Ctrl-C, after the messages in flight
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _interrupt)
+            previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
         sending.check_server(prepared)
         delivery = prepared.subscribers.publication.delivery
         settings = RunSettings(
@@ -543,6 +544,8 @@ def send_command(root: Path, slug: str, out: Path | None, to: tuple[str, ...], *
         click.echo(str(exc) if str(exc).startswith("Stopped") else f"Error: {exc}", err=True)
         sys.exit(exc.code)
     finally:
+        if previous_sigterm is not None:  # the caller's handler again (tests run commands in-process)
+            signal.signal(signal.SIGTERM, previous_sigterm)
         prepared.close()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -24,6 +25,12 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def _worker_start() -> None:
+    """Workers die on SIGTERM: `Pool` stops them with it, and a handler inherited from the
+    parent (`serve` and `send` install one to stop cleanly) would keep a worker alive."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run(index: int) -> object:
@@ -41,7 +48,7 @@ def run_in_order(tasks: Sequence[Callable[[], T]], jobs: int) -> Iterator[T]:
     try:
         context = multiprocessing.get_context("fork")
         chunk = max(1, min(16, len(tasks) // (jobs * 8)))
-        with context.Pool(jobs) as pool:
+        with context.Pool(jobs, initializer=_worker_start) as pool:
             yield from pool.imap(_run, range(len(tasks)), chunksize=chunk)  # type: ignore[misc]
     finally:
         _tasks = ()

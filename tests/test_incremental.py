@@ -169,3 +169,30 @@ def test_quiet_prints_only_the_summary(sample: Publication) -> None:
     assert result.exit_code == 0
     assert result.stdout.count("\n") == 1 and result.stdout.startswith("Built 5 posts")
     assert result.stderr == ""
+
+
+def test_a_parallel_build_finishes_under_an_inherited_sigterm_handler(
+    publication: Publication, tmp_path: Path
+) -> None:
+    """Workers are forked: a Python SIGTERM handler of the parent (`serve` and `send` install
+    one) must not keep them alive when the pool stops them with SIGTERM."""
+    import subprocess
+    import sys
+
+    many_posts(publication, 30)
+    script = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGTERM, lambda *_: None)\n"
+        "from publisher.cli import main\n"
+        "root, out = sys.argv[1:]\n"
+        "sys.argv = ['publisher', 'build', '--quiet', '--jobs', '2', '--root', root, '--out', out]\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(publication.root), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Built 30 posts")

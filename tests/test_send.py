@@ -222,3 +222,21 @@ def test_dkim_signs_both_list_unsubscribe_headers_and_verifies(
             b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x"
         )
         assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_send_gives_the_callers_sigterm_handler_back(sending: Sending) -> None:
+    """`send` stops cleanly on SIGTERM while it runs; after it the caller's handler is back
+    (a handler left behind was inherited by the build's forked workers, which then ignored
+    the pool's SIGTERM and hung the next parallel build in the same process)."""
+    import signal
+
+    def mine(*_: object) -> None:
+        pass
+
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        sending.add(1)
+        assert sending.send("--yes").exit_code == 0
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, before)
