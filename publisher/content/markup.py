@@ -149,6 +149,8 @@ class _TextOf(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.in_sup += tag == "sup"
+        if tag == "br":
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         self.in_sup -= tag == "sup" and self.in_sup > 0
@@ -274,7 +276,8 @@ class BodyRenderer:
         except RecursionError:  # Python-Markdown parses nested blocks recursively
             self._md.reset()
             message = f"lists or quotes are nested more than {MAX_DEPTH} deep"
-            body.html_problems = [HtmlProblem("depth", "", message)]
+            first_line = text.strip().split("\n", 1)[0]
+            body.html_problems = [HtmlProblem("depth", first_line, message)]
             body.html_text = ""
             return body
         if self._md.htmlStash.html_counter:  # raw HTML or entities: apply the raw-HTML policy
