@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import escape
+from html.entities import html5 as named_references
 from html.parser import HTMLParser
 
 
@@ -63,7 +64,8 @@ IMPLICITLY_CLOSES = {
 CLOSES_PARAGRAPH = frozenset(
     _words(
         """address article aside blockquote details dialog div dl fieldset figcaption figure footer form
-        h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre search section table ul"""
+        h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre search section summary table ul
+        li dd dt"""
     )
 )
 # Elements email and feeds remove, since mail clients and feed readers drop them anyway.
@@ -74,6 +76,8 @@ URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "ci
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME_RE = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 _END_TAG_RE = re.compile(r"</[^>]*>?")
+_ENTITY_RE = re.compile(r"&[A-Za-z][A-Za-z0-9]*;?")
+_CHARREF_RE = re.compile(r"&#[xX]?[0-9A-Fa-f]*;?")
 
 
 def unsafe_scheme(url: str) -> str | None:
@@ -216,14 +220,26 @@ class _Checker(HTMLParser):
         self.problems.append(HtmlProblem("invalid", element.raw, message))
 
     def handle_charref(self, name: str) -> None:
+        found = _CHARREF_RE.match(self.html, self.position())
+        raw = found.group() if found else f"&#{name};"
         try:
             number = int(name[1:], 16) if name[:1] in "xX" else int(name)
         except ValueError:
             number = -1
         if number == 0 or 0x01 <= number <= 0x08 or 0x0B <= number <= 0x1F or 0x7F <= number <= 0x9F:
-            self.invalid(f"&#{name};", "stands for a control character")
+            self.invalid(raw, "stands for a control character")
         elif number > 0x10FFFF or 0xD800 <= number <= 0xDFFF or number < 0:
-            self.invalid(f"&#{name};", "is not a character")
+            self.invalid(raw, "is not a character")
+        elif not raw.endswith(";"):
+            self.invalid(raw, "is a character reference without its closing semicolon")
+
+    def handle_entityref(self, name: str) -> None:
+        found = _ENTITY_RE.match(self.html, self.position())
+        raw = found.group() if found else f"&{name}"
+        if f"{name};" not in named_references:
+            self.invalid(raw, "is not a character reference")
+        elif not raw.endswith(";"):
+            self.invalid(raw, "is a character reference without its closing semicolon")
 
     def handle_pi(self, data: str) -> None:
         self.invalid(f"<?{data}>", "is not HTML")
@@ -243,6 +259,22 @@ class _Checker(HTMLParser):
         self.stack = []
 
 
+def _unclosed_comment(html: str) -> tuple[str, list[HtmlProblem]]:
+    """A `<!--` with no `-->` after it would hide the rest of the page: write it as text.
+
+    Done before tokenizing: the tokenizer would hand the rest over as text,
+    which a browser would not do.
+    """
+    position = 0
+    while (start := html.find("<!--", position)) != -1:
+        end = html.find("-->", start + 4)
+        if end == -1:
+            problem = HtmlProblem("invalid", "<!--", "<!-- is never closed; written as text")
+            return html[:start] + "&lt;!--" + html[start + 4 :], [problem]
+        position = end + 3
+    return html, []
+
+
 def _short(raw: str) -> str:
     raw = " ".join(raw.split())
     return raw if len(raw) <= 60 else raw[:57] + "…"
@@ -253,9 +285,11 @@ def check_html(html: str) -> tuple[str, list[HtmlProblem]]:
 
     A disabled checkbox is not reported: the build makes those for task lists.
     """
+    html, comment_problems = _unclosed_comment(html)
     checker = _Checker(html)
     checker.feed(html)
     checker.close()
+    checker.problems[:0] = comment_problems
     if not checker.as_text:
         return html, checker.problems
     pieces: list[str] = []
