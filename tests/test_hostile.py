@@ -355,6 +355,23 @@ CASES: dict[str, Case] = {
         ),
         valid=True,
     ),
+    "a paragraph inside a paragraph": Case(
+        {P: post("A", body="Text <p>inner</p> more.[^1]\n\n[^1]: A note.")},
+        code=0,
+        stderr=(
+            f"{WARN}{P}:7: html: <p> cannot stand inside a paragraph (give it lines of its own); written as text",
+        ),
+        valid=True,
+        then=lambda out: (
+            '<div class="footnote">' in page(out) or pytest.fail("the footnotes were written as text")
+        ),
+    ),
+    "backslash escapes in the summary": Case(
+        {P: post("A", body="Not \\*bold\\* and \\--")},
+        code=0,
+        valid=True,
+        then=_summary_is("Not *bold* and --"),
+    ),
     "a self-closed div": Case(
         {P: post("A", body="<div/>\n\nText.")},
         code=0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,10 +18,10 @@ from xml.etree.ElementTree import Element
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
-from publisher.content.rawhtml import MAX_DEPTH, HtmlProblem, check_html
+from publisher.content.rawhtml import MAX_DEPTH, HtmlProblem, check_html, is_plain_reference
 
 SUMMARY_LENGTH = 200
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -135,6 +136,9 @@ class _RewriteLinks(Treeprocessor):
             html = self.md.serializer(child)
             for processor in self.md.postprocessors:
                 html = processor.run(html)
+            for unescape in self.md.treeprocessors:  # backslash escapes are restored after this step
+                if isinstance(unescape, UnescapeTreeprocessor):
+                    html = unescape.unescape(html)
             return _text_of(check_html(html)[0])
         return ""
 
@@ -164,7 +168,12 @@ def _text_of(html: str) -> str:
     parser = _TextOf()
     parser.feed(html)
     parser.close()
-    return " ".join("".join(parser.parts).split())
+    text = "".join(parser.parts)
+    return " ".join(_MARKERS_RE.sub("", text).split())
+
+
+# Markdown's placeholder marks (STX, ETX); a post cannot hold them (control characters are errors).
+_MARKERS_RE = re.compile("[\x02\x03]")
 
 
 def _wrap_tables(root: Element) -> None:
@@ -242,6 +251,30 @@ class _LinkExtension(Extension):
         md.treeprocessors.register(self.processor, "publisher-links", 1)
 
 
+# Python-Markdown modules whose stashed HTML is its own highlighted code, not the author's.
+_CODE_MODULES = frozenset({"markdown.extensions.fenced_code", "markdown.extensions.codehilite"})
+
+
+class _RawHtmlLog:
+    """Wraps the HTML stash's `store` to note whether the author wrote raw HTML.
+
+    Markdown stashes raw HTML, entities and its own highlighted code alike;
+    only the first two need the raw-HTML policy's pass over the whole body,
+    which would otherwise run on every post with a code block.
+    """
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        self.raw = False
+        self._store = md.htmlStash.store
+        md.htmlStash.store = self.store  # type: ignore[method-assign]
+
+    def store(self, html: object) -> str:
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller not in _CODE_MODULES and not (isinstance(html, str) and is_plain_reference(html)):
+            self.raw = True
+        return self._store(html)
+
+
 class BodyRenderer:
     """Converts post bodies; one instance serves every post of a build."""
 
@@ -263,6 +296,7 @@ class BodyRenderer:
             },
             output_format="html",
         )
+        self._raw_html = _RawHtmlLog(self._md)
 
     def render(
         self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
@@ -271,6 +305,7 @@ class BodyRenderer:
         assert self._links.processor is not None
         self._links.processor.context = LinkContext(post_file, posts_root, post_urls, media_url, body)
         self._md.reset()
+        self._raw_html.raw = False
         try:
             html = self._md.convert(text)
         except RecursionError:  # Python-Markdown parses nested blocks recursively
@@ -280,7 +315,7 @@ class BodyRenderer:
             body.html_problems = [HtmlProblem("depth", first_line, message)]
             body.html_text = ""
             return body
-        if self._md.htmlStash.html_counter:  # raw HTML or entities: apply the raw-HTML policy
+        if self._raw_html.raw:  # the author wrote raw HTML: apply the raw-HTML policy
             html, body.html_problems = check_html(html)
         body.html_text = html
         body.html_digest = hashlib.blake2b(body.html_text.encode(), digest_size=16).hexdigest()

@@ -199,12 +199,12 @@ class _Checker(HTMLParser):
                 self.stack.pop()
                 self.foreign -= 1
             return
-        if self.quietly_as_text(tag, raw):
+        index = next((i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i].tag == tag), None)
+        if index is None and self.quietly_as_text(tag, raw):
             return
         if tag not in HTML_ELEMENTS:
             self.invalid(raw, "is not an HTML element")
             return
-        index = next((i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i].tag == tag), None)
         if index is None:
             self.invalid(raw, "closes no open element")
             return
@@ -273,6 +273,22 @@ def _unclosed_comment(html: str) -> tuple[str, list[HtmlProblem]]:
             return html[:start] + "&lt;!--" + html[start + 4 :], [problem]
         position = end + 3
     return html, []
+
+
+_REFERENCE_RE = re.compile(r"^&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]*));$")
+
+
+def is_plain_reference(text: str) -> bool:
+    """True for `&amp;`, `&mdash;`, `&#8212;`: one well-formed reference to a printable character."""
+    match = _REFERENCE_RE.match(text)
+    if match is None:
+        return False
+    if match.group(3):
+        return f"{match.group(3)};" in named_references
+    number = int(match.group(1)) if match.group(1) else int(match.group(2), 16)
+    return (
+        0x20 <= number <= 0x10FFFF and not (0x7F <= number <= 0x9F or 0xD800 <= number <= 0xDFFF)
+    ) or number in (9, 10, 13)
 
 
 def _short(raw: str) -> str:
