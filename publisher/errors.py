@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -60,7 +60,8 @@ def processing(path: str) -> Iterator[None]:
         yield
     except Exception as exc:
         if getattr(exc, "publisher_file", None) is None:
-            exc.publisher_file = path  # type: ignore[attr-defined]
+            with suppress(AttributeError):  # an exception type without a __dict__ keeps its own words
+                exc.publisher_file = path  # type: ignore[attr-defined]
         raise
 
 

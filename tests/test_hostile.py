@@ -372,6 +372,15 @@ CASES: dict[str, Case] = {
         valid=True,
         then=_summary_is("Not *bold* and --"),
     ),
+    "thousands of raw-HTML problems are summed up": Case(
+        {P: post("A", body="a <x> " * 30)},
+        args=("check",),
+        stderr=fails(
+            f"{P}:6: html: and 10 more raw-HTML problems like these",
+            f"{P}:7: html: <x> is not an HTML element; written as text",
+            what="Check",
+        ),
+    ),
     "a self-closed div": Case(
         {P: post("A", body="<div/>\n\nText.")},
         code=0,

@@ -68,6 +68,9 @@ def editorial_warnings(site: Site) -> list[ContentError]:
     return warnings
 
 
+HTML_FINDINGS_MAX = 20  # per post; a pasted page can hold thousands
+
+
 def raw_html_findings(site: Site) -> tuple[list[ContentError], list[ContentError], list[ContentError]]:
     """What the raw-HTML policy found, as (invalid, dropped in email and feeds, fatal).
 
@@ -81,9 +84,13 @@ def raw_html_findings(site: Site) -> tuple[list[ContentError], list[ContentError
         if entry.body is None:
             continue
         post = entry.post
-        for problem in entry.body.html_problems:
+        problems = entry.body.html_problems
+        for problem in problems[:HTML_FINDINGS_MAX]:
             found = ContentError(post.source, body_line(post, problem.snippet), "html", problem.message)
             {"invalid": invalid, "unsafe": dropped, "depth": fatal}[problem.kind].append(found)
+        if len(problems) > HTML_FINDINGS_MAX:  # each line is looked up in the body: keep it linear
+            more = f"and {len(problems) - HTML_FINDINGS_MAX:,} more raw-HTML problems like these"
+            invalid.append(ContentError(post.source, post.body_line, "html", more))
     return invalid, dropped, fatal
 
 
