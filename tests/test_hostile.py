@@ -381,6 +381,14 @@ CASES: dict[str, Case] = {
             what="Check",
         ),
     ),
+    "a link inside a link": Case(
+        {P: post("A", body='[a <a href="https://x.example/">b</a> c](https://e.example/)')},
+        code=0,
+        stderr=(
+            f'{WARN}{P}:7: html: <a href="https://x.example/"> cannot stand inside another <a>; written as text',
+        ),
+        valid=True,
+    ),
     "a self-closed div": Case(
         {P: post("A", body="<div/>\n\nText.")},
         code=0,

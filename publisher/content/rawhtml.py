@@ -68,6 +68,8 @@ CLOSES_PARAGRAPH = frozenset(
         li dd dt"""
     )
 )
+# Elements that HTML closes rather than nest (a link inside a link).
+NOT_NESTED = frozenset({"a", "button", "form"})
 # Elements email and feeds remove, since mail clients and feed readers drop them anyway.
 REMOVED_IN_MAIL = frozenset(
     _words("""script style form input button select textarea iframe object embed frame frameset""")
@@ -156,6 +158,9 @@ class _Checker(HTMLParser):
             return
         while self.stack and self.stack[-1].tag in IMPLICITLY_CLOSES.get(tag, ()):
             self.stack.pop()
+        if tag in NOT_NESTED and any(open_.tag == tag for open_ in self.stack):
+            self.invalid(raw, f"cannot stand inside another <{tag}>", tag)
+            return
         if tag in CLOSES_PARAGRAPH and any(open_.tag == "p" for open_ in self.stack):
             self.invalid(raw, "cannot stand inside a paragraph (give it lines of its own)", tag)
             return
