@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 from jinja2 import TemplateError
 
 from publisher.clock import build_now
-from publisher.content.checks import broken_anchors, editorial_warnings
+from publisher.content.checks import broken_anchors, editorial_warnings, held_back_findings, raw_html_findings
 from publisher.content.config import CONFIG_NAME, load_publication
 from publisher.content.markup import Body, BodyRenderer
-from publisher.content.posts import POSTS_DIR, Post, load_posts
+from publisher.content.posts import POSTS_DIR, Post, load_posts, posts_folder_findings
 from publisher.content.redirects import read_redirects
 from publisher.content.resolve import BodyContext, Entry, Site, render_body, resolve
-from publisher.errors import BuildFailed, ContentError, WarningsFailed
+from publisher.errors import BuildFailed, ContentError, WarningsFailed, processing, run_processing
 from publisher.incremental import fastpath
 from publisher.incremental.cache import BuildCache, FileDigests
 from publisher.incremental.fingerprint import code_digest, digest, entry_page_digest, files_digest
@@ -38,7 +38,7 @@ from publisher.paths import STATIC_DIR
 from publisher.render.email.parts import GMAIL_CLIP_BYTES
 from publisher.render.redirects import redirect_jobs
 from publisher.render.site import Job, make_environment, output_path, site_jobs, template_dirs
-from publisher.render.template_errors import guarded, template_error
+from publisher.render.template_errors import guarded, template_error, template_file_errors
 
 if TYPE_CHECKING:
     from publisher.render.email.renderer import EmailRenderer
@@ -80,13 +80,24 @@ def build_in(options: BuildOptions) -> BuildResult:
     )
     errors.extend(resolve_errors)
     anchors = broken_anchors(site)
-    if not options.write:  # `check` rejects what `build` only warns about
-        errors.extend(anchors)
+    invalid_html, dropped_html, fatal_html = raw_html_findings(site)
+    errors.extend(fatal_html)
+    if not options.write:  # `check` rejects what `build` only warns about, in drafts too
+        errors.extend(anchors + invalid_html)
+    warnings = editorial_warnings(site) + dropped_html + (anchors + invalid_html if options.write else [])
+    warnings += posts_folder_findings(options.root, posts, errors)
+    if not options.write:
+        held = partial(resolve, options.root, publication, posts, True, True, now, bodies.render)
+        held_errors, held_warnings = held_back_findings(held, posts, now)
+        errors.extend(held_errors)
+        warnings.extend(held_warnings)
     if errors:
         raise BuildFailed(errors)
-    warnings = editorial_warnings(site) + (anchors if options.write else [])
 
     # 3. render web pages, feeds and emails, keeping what is unchanged
+    template_errors = template_file_errors(options.root, template_dirs(options.root), STATIC_DIR)
+    if template_errors:
+        raise BuildFailed(template_errors)
     env = make_environment(options.root)
     config = (options.root / CONFIG_NAME).read_bytes()
     settings = digest(code_digest(), config, publication.model_dump_json())
@@ -102,7 +113,7 @@ def build_in(options: BuildOptions) -> BuildResult:
             raise BuildFailed(clashes)
         pages = writer.jobs("site/", page_jobs + moved, jobs, options.progress)
         moved_names = {job.name for job in moved}  # redirect pages are not pages of the site
-        feeds = writer.many("site/", _feed_key(site, web, files), lambda: _render_feeds(site, cache))
+        feeds = writer.many("site/", _feed_key(site, web, files), lambda: _render_feeds(site, cache, now))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress, files)
         emails.run()
         warnings.extend(emails.warnings)
@@ -125,7 +136,7 @@ def build_in(options: BuildOptions) -> BuildResult:
     rebuilt = {*bodies.rebuilt, *writer.rebuilt_pages(site), *emails.rebuilt}
     warnings.sort()
     result = BuildResult(
-        posts=len(site.entries),
+        posts=len(site.entries) if options.write else len(posts),  # check covers drafts and scheduled too
         pages=sum(1 for name in pages if name.endswith(".html") and name not in moved_names),
         files=len(writer.outputs),
         seconds=time.perf_counter() - started,
@@ -305,7 +316,7 @@ class _Writer:
             else:
                 todo.append(job)
         advance = progress("Rendering pages", len(todo)) if progress and len(todo) > 1 else None
-        tasks = [guarded(job.render, self.root) for job in todo]
+        tasks = [partial(run_processing, prefix + job.name, guarded(job.render, self.root)) for job in todo]
         problems = []
         for job, data in zip(todo, run_in_order(tasks, workers), strict=True):
             if isinstance(data, ContentError):
@@ -421,15 +432,17 @@ class _EmailStage:
                 )
 
 
-def _render_feeds(site: Site, cache: BuildCache) -> dict[str, bytes]:
+def _render_feeds(site: Site, cache: BuildCache, now: datetime) -> dict[str, bytes]:
     from publisher.render.feeds import render_feeds  # feedgen and lxml: imported only when feeds change
 
     used: dict[str, str] = {}
-    files = render_feeds(site, cache.feed_html, used)
+    with processing("site/feed.xml"):
+        files = render_feeds(site, cache.feed_html, used, empty_date=now)
     cache.feed_html = used  # keep what these feeds hold, nothing older
     return files
 
 
 def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:
-    email = renderer.render(entry)
+    with processing(entry.post.source):
+        email = renderer.render(entry)
     return email.html.encode("utf-8"), email.text.encode("utf-8"), email.message

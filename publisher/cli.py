@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from rich.progress import Progress as RichProgress
 
 from publisher import __version__
 from publisher.clock import BadEpoch, build_now
-from publisher.errors import BuildFailed, WarningsFailed
+from publisher.errors import BuildFailed, WarningsFailed, printable
 from publisher.incremental import fastpath
 from publisher.incremental.outdir import OutputRefused
 from publisher.options import BuildOptions, BuildResult, Progress
@@ -36,6 +37,41 @@ ROOT_OPTION = click.option(
     show_default=True,
     help="The publication folder (holds publication.toml and posts/).",
 )
+
+
+class GuardedGroup(click.Group):
+    """The last guard: an unexpected exception becomes one line and exit 1.
+
+    Every problem an author can cause has its own message; anything else is
+    a bug in publisher, reported as "internal error" with the file it was
+    processing. `publisher --debug …` prints the traceback too.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                traceback.print_exc()
+            where = getattr(exc, "publisher_file", None) or "(no file)"
+            detail = printable(f"{type(exc).__name__}: {exc}")
+            hint = "" if ctx.params.get("debug") else "; run with --debug for details"
+            click.echo(f"Error: internal error while processing {printable(where)}: {detail}{hint}", err=True)
+            sys.exit(1)
+
+
+def base_url_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--base-url` is checked as the setting is, and blamed on the option, not on publication.toml."""
+    from publisher.content.config import check_base_url
+
+    if value is None:
+        return None
+    try:
+        return check_base_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(printable(str(exc))) from None
 
 
 def fail(failure: BuildFailed, what: str = "Build failed") -> NoReturn:
@@ -55,30 +91,27 @@ def now_or_usage_error() -> Any:
         raise click.UsageError(str(exc)) from None
 
 
-@click.group(name="publisher")
+@click.group(name="publisher", cls=GuardedGroup)
 @click.version_option(__version__, prog_name="publisher")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def main(debug: bool) -> None:
     """Turn Markdown posts into a web archive, feeds and newsletter email."""
 
 
-def build_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Options shared by `build` and `serve`."""
-    for option in reversed(
-        [
-            ROOT_OPTION,
-            click.option("--drafts", is_flag=True, help="Include posts with draft: true."),
-            click.option("--future", is_flag=True, help="Include posts dated in the future."),
-            click.option("--base-url", default=None, help="Override base_url from publication.toml."),
-        ]
-    ):
-        command = option(command)
-    return command
+DRAFTS_OPTION = click.option("--drafts", is_flag=True, help="Include posts with draft: true.")
+FUTURE_OPTION = click.option("--future", is_flag=True, help="Include posts dated in the future.")
+BASE_URL_OPTION = click.option(
+    "--base-url", default=None, callback=base_url_option, help="Override base_url from publication.toml."
+)
+VERBOSE_OPTION = click.option("--verbose", "-v", is_flag=True, help="List every file written.")
 
 
-def output_options(command: Callable[..., None]) -> Callable[..., None]:
+def check_options(command: Callable[..., None]) -> Callable[..., None]:
     """Options shared by `build` and `check`."""
     for option in reversed(
         [
+            ROOT_OPTION,
+            BASE_URL_OPTION,
             click.option("--strict", is_flag=True, help="Fail on warnings too."),
             click.option("--clean", is_flag=True, help="Ignore what earlier builds cached."),
             click.option(
@@ -88,7 +121,6 @@ def output_options(command: Callable[..., None]) -> Callable[..., None]:
                 help="Worker processes (1: no parallelism).  [default: one per core]",
             ),
             click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary line."),
-            click.option("--verbose", "-v", is_flag=True, help="List every file written."),
         ]
     ):
         command = option(command)
@@ -96,8 +128,10 @@ def output_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @main.command("build")
-@build_options
-@output_options
+@check_options
+@DRAFTS_OPTION
+@FUTURE_OPTION
+@VERBOSE_OPTION
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -117,11 +151,10 @@ def build_command(out: Path | None, **flags: Any) -> None:
 
 
 @main.command("check")
-@build_options
-@output_options
+@check_options
 def check_command(**flags: Any) -> None:
-    """Check every post, link, anchor and image without writing anything."""
-    result = run_build(flags["root"] / "build", write=False, **flags)
+    """Check every post, drafts and scheduled ones too, without writing anything."""
+    result = run_build(flags["root"] / "build", write=False, drafts=False, future=False, **flags)
     warnings = len(result.warnings)
     click.echo(
         f"Checked {result.posts:,} posts: no errors, {warnings} warning{'s' if warnings != 1 else ''}."
@@ -210,7 +243,7 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
 @click.argument("title")
 def new_command(root: Path, section: str, title: str) -> None:
     """Start a draft post in SECTION with TITLE."""
-    from publisher.commands.new import AlreadyExists, UnknownSection, new_post
+    from publisher.commands.new import AlreadyExists, BadTitle, UnknownSection, new_post
     from publisher.content.config import load_publication
 
     try:
@@ -221,6 +254,8 @@ def new_command(root: Path, section: str, title: str) -> None:
         path = new_post(root, publication, section, title, now_or_usage_error())
     except UnknownSection as exc:
         raise click.BadParameter(str(exc).removeprefix("unknown section "), param_hint="SECTION") from None
+    except BadTitle as exc:
+        raise click.BadParameter(str(exc), param_hint="TITLE") from None
     except AlreadyExists as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
@@ -228,12 +263,14 @@ def new_command(root: Path, section: str, title: str) -> None:
 
 
 @main.command("serve")
-@build_options
+@ROOT_OPTION
+@FUTURE_OPTION
+@BASE_URL_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one)."
 )
-def serve_command(root: Path, drafts: bool, future: bool, base_url: str | None, host: str, port: int) -> None:
+def serve_command(root: Path, future: bool, base_url: str | None, host: str, port: int) -> None:
     """Preview with drafts, rebuilding and reloading the browser on every change."""
     from publisher.commands.serve import serve
 

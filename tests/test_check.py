@@ -79,7 +79,7 @@ def test_other_warnings(publication: Publication) -> None:
     result = check(publication)
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
-        "warning: posts/insights/untagged.md:1: tags: the post has no tags",
         "warning: posts/insights/untagged.md:4: summary: is 280 characters; keep it under 200 "
         "(inbox previews and search results cut it)",
+        "warning: posts/insights/untagged.md:5: tags: the post has no tags",
     ]

@@ -59,7 +59,7 @@ def test_out_and_base_url_options(publication: Publication, tmp_path: Path) -> N
 
 def test_bad_base_url_option_is_reported(publication: Publication) -> None:
     result = publication.build("--base-url", "not a url")
-    assert result.exit_code == 1
-    assert result.stderr.startswith(
-        "publication.toml:7: base_url: must be an absolute http(s) URL, e.g. https://example.org\n"
+    assert result.exit_code == 2  # a usage error, blamed on the option and not on publication.toml
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--base-url': must be an absolute http(s) URL, e.g. https://example.org\n"
     )

@@ -230,7 +230,7 @@ def test_substack_export_imports_checks_and_builds(
     undated = (publication.root / "posts/insights/an-idea.md").read_text()
     assert "\ndate: 2025-12-31T19:00:00-05:00\n" in undated
 
-    check = run("check", "--root", str(publication.root), "--drafts")
+    check = run("check", "--root", str(publication.root))
     assert check.exit_code == 0, check.stderr
     assert check.stdout.startswith("Checked 6 posts: no errors")
     assert publication.build("--quiet").exit_code == 0
@@ -369,7 +369,7 @@ def test_ghost_export_with_tags_authors_sections_and_redirects(publication: Publ
     assert (publication.root / "posts/playbooks/how-to-speak-at-a-hearing.md").is_file()
     assert "Ghost visibility paid" in (publication.root / "posts/analyses/line-item-tracker.md").read_text()
 
-    assert run("check", "--root", str(publication.root), "--drafts").exit_code == 0
+    assert run("check", "--root", str(publication.root)).exit_code == 0
     assert publication.build("--quiet").exit_code == 0
     source = json.loads(GHOST.read_text())["db"][0]["data"]["posts"][0]["html"]
     missing = source_words(source) - words(page_text(publication, "reading-the-budget-book"))
@@ -414,7 +414,7 @@ def test_wordpress_export_imports_with_date_based_redirects(publication: Publica
     lines = (publication.root / "redirects.txt").read_text().splitlines()
     assert ["/2020/01/15/港の予算/", "/p/gang-noyu-suan/"] in [line.split() for line in lines]
 
-    assert run("check", "--root", str(publication.root), "--drafts").exit_code == 0
+    assert run("check", "--root", str(publication.root)).exit_code == 0
     assert publication.build("--quiet").exit_code == 0
     root = parse(str(WORDPRESS)).getroot()
     bodies = {
@@ -607,7 +607,7 @@ def test_a_disk_failure_midway_leaves_whole_posts_and_a_rerun_finishes(
         in again
     )
     assert again.endswith("Imported 4 posts (1 draft), 4 skipped, 5 notes, 1 redirect for redirects.txt.\n")
-    assert run("check", "--root", str(publication.root), "--drafts").exit_code == 0
+    assert run("check", "--root", str(publication.root)).exit_code == 0
 
 
 def test_a_folder_export_is_read_only_inside_itself(tmp_path: Path, publication: Publication) -> None:

@@ -13,7 +13,8 @@ import yaml
 from slugify import slugify
 
 from publisher.content.config import Publication, Section
-from publisher.content.posts import POSTS_DIR
+from publisher.content.posts import POSTS_DIR, TITLE_MAX
+from publisher.content.validation import one_line
 
 SKELETONS = {
     "analyses": """\
@@ -52,6 +53,7 @@ What it means for readers, in one more.
 """,
 }
 GENERIC_SKELETON = "Write here.\n"
+SLUG_LENGTH = 80  # a file name a person can read; cut at a word boundary
 
 
 class UnknownSection(ValueError):
@@ -60,6 +62,24 @@ class UnknownSection(ValueError):
 
 class AlreadyExists(FileExistsError):
     """`new` never overwrites a post."""
+
+
+class BadTitle(ValueError):
+    """The title could not be a post's title (empty, several lines, too long)."""
+
+
+def check_title(title: str) -> str:
+    """The title as the post's front matter will hold it, or `BadTitle`: the same rules as `title:`."""
+    title = title.strip()
+    if not title:
+        raise BadTitle("must not be empty")
+    try:
+        one_line(title)
+    except ValueError as exc:
+        raise BadTitle(str(exc)) from None
+    if len(title) > TITLE_MAX:
+        raise BadTitle(f"is {len(title)} characters long; at most {TITLE_MAX} are allowed")
+    return title
 
 
 def find_section(publication: Publication, name: str) -> Section:
@@ -75,7 +95,8 @@ def find_section(publication: Publication, name: str) -> Section:
 def new_post(root: Path, publication: Publication, section_name: str, title: str, now: datetime) -> Path:
     """Create `posts/<folder>/<slug>.md` and return its path."""
     section = find_section(publication, section_name)
-    slug = slugify(title) or "untitled"
+    title = check_title(title)
+    slug = slugify(title, max_length=SLUG_LENGTH, word_boundary=True) or "untitled"
     path = root / POSTS_DIR / section.folder / f"{slug}.md"
     if path.exists():
         raise AlreadyExists(f"{path.relative_to(root).as_posix()} already exists; not overwritten")

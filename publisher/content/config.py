@@ -9,18 +9,33 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from email.utils import parseaddr
+from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError, field_validator, model_validator
 
-from publisher.content.validation import Loc, StrictModel, to_content_errors
+from publisher.content.uris import BadUri, mailto_uri, web_uri
+from publisher.content.validation import Loc, StrictModel, one_line, to_content_errors
 from publisher.errors import BuildFailed, ContentError
 from publisher.paths import STATIC_DIR, template_dirs
 
 CONFIG_NAME = "publication.toml"
 FOLDER_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Top-level folders of the site that the build writes itself; a section folder
+# of the same name would lose its page to them. Later features add theirs here.
+RESERVED_FOLDERS: dict[str, str] = {
+    "p": "the post pages",
+    "page": "the home page's later pages",
+    "tags": "the tag pages",
+    "archive": "the archive",
+    "media": "the images copied from posts",
+    "static": "the stylesheet and static files",
+    "search": "the search page",
+    "email": "the email previews",
+    "feeds": "the feeds",
+}
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
 class Section(StrictModel):
@@ -37,7 +52,28 @@ class Section(StrictModel):
     def _safe_folder(cls, value: str) -> str:
         if not FOLDER_RE.match(value):
             raise ValueError("must be lowercase letters, digits and single hyphens")
+        if value in RESERVED_FOLDERS:
+            names = ", ".join(RESERVED_FOLDERS)
+            raise ValueError(f"{value!r} is reserved for {RESERVED_FOLDERS[value]} (reserved: {names})")
         return value
+
+    @field_validator("subject_prefix")
+    @classmethod
+    def _header_text(cls, value: str) -> str:
+        return one_line(value)
+
+
+def site_link(value: str) -> str:
+    """A link in the site (`/subscribe/`) or an http(s) URL; nothing a browser would run."""
+    one_line(value)
+    if _SCHEME_RE.match(value) or value.startswith("//"):
+        try:
+            return web_uri(value if not value.startswith("//") else "https:" + value, ("https", "http"))
+        except BadUri as exc:
+            raise ValueError(f"{exc}, or a path in the site such as /subscribe/") from None
+    if not value.strip() or re.search(r"[\s<>\"]", value):
+        raise ValueError("must be an http(s) URL or a path in the site such as /subscribe/")
+    return value
 
 
 class Support(StrictModel):
@@ -47,12 +83,22 @@ class Support(StrictModel):
     link: str
     link_text: str = "Support this work"
 
+    @field_validator("link")
+    @classmethod
+    def _link(cls, value: str) -> str:
+        return site_link(value)
+
 
 class Subscribe(StrictModel):
     """Where a reader subscribes."""
 
     url: str
     text: str = "Subscribe"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return site_link(value)
 
 
 # A merge tag is a per-subscriber placeholder that the email service fills in
@@ -68,21 +114,36 @@ def is_merge_tag(value: str) -> bool:
 
 
 def _link_or_merge_tag(value: str | None) -> str | None:
+    """An https URL (one URI, in ASCII) or a merge tag, either fit for `List-Unsubscribe`."""
     if value is None:
         return None
-    value = value.strip()
-    if '"' in value or "\n" in value or not (value.startswith("https://") or is_merge_tag(value)):
+    value = one_line(value).strip()
+    if is_merge_tag(value):
+        if re.search(r'[,"]', value):
+            raise ValueError("a merge tag must not contain a comma or a double quote")
+        return value
+    if not value.startswith("https://"):
         raise ValueError(LINK_HELP)
-    return value
+    try:
+        return web_uri(value)
+    except BadUri as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _mailbox(value: str | None) -> str | None:
+    """One address, `Name <news@example.org>` or `news@example.org`, as the email package reads it."""
     if value is None:
         return None
-    _, address = parseaddr(value)
-    if "\n" in value or "@" not in address:
-        raise ValueError(f"{value!r} is not an email address, e.g. Name <news@example.org>")
-    return value.strip()
+    value = one_line(value).strip()
+    help_text = f"{value!r} is not an email address, e.g. Name <news@example.org>"
+    try:
+        header = policy.default.header_factory("from", value)
+    except (ValueError, IndexError, TypeError):
+        raise ValueError(help_text) from None
+    addresses = getattr(header, "addresses", ())
+    if len(addresses) != 1 or header.defects or not addresses[0].domain or not addresses[0].username:
+        raise ValueError(help_text)
+    return value
 
 
 class EmailSettings(StrictModel):
@@ -115,14 +176,17 @@ class EmailSettings(StrictModel):
     @field_validator("list_unsubscribe_mailto")
     @classmethod
     def _mailto(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^mailto:[^@\s\"]+@[^\s\"]+$", value):
-            raise ValueError("must be a mailto: URL, e.g. mailto:unsubscribe@example.org?subject=unsubscribe")
-        return value
+        if value is None:
+            return None
+        try:
+            return mailto_uri(one_line(value).strip())
+        except BadUri as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("comment_url")
     @classmethod
     def _comment(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^(https://|mailto:)[^\s\"]+$", value):
+        if value is not None and not re.match(r"^(https://|mailto:)[^\s\"<>]+$", one_line(value)):
             raise ValueError("must be an https:// or mailto: URL; {url} stands for the post's URL")
         return value
 
@@ -172,8 +236,14 @@ class FeedSettings(StrictModel):
     @field_validator("icon")
     @classmethod
     def _icon(cls, value: str | None) -> str | None:
+        help_text = "must be a path in the site, e.g. static/icon.png, or an https:// URL"
         if value is not None and (not value.strip() or re.search(r"[\s\"<>]", value)):
-            raise ValueError("must be a path in the site, e.g. static/icon.png, or an https:// URL")
+            raise ValueError(help_text)
+        if value is not None and (_SCHEME_RE.match(value) or value.startswith("//")):
+            try:
+                return web_uri(value)
+            except BadUri:
+                raise ValueError(help_text) from None
         return value
 
 
@@ -328,9 +398,14 @@ class Publication(StrictModel):
     @field_validator("base_url")
     @classmethod
     def _absolute_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
-            raise ValueError("must be an absolute http(s) URL, e.g. https://example.org")
-        return value.rstrip("/")
+        return check_base_url(value)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not LANGUAGE_RE.match(value):
+            raise ValueError(f"{value!r} is not a language tag, e.g. en or pt-BR")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -370,6 +445,25 @@ class Publication(StrictModel):
         return next((s for s in self.sections if s.folder == folder), None)
 
 
+BASE_URL_HELP = "must be an absolute http(s) URL, e.g. https://example.org"
+
+
+def check_base_url(value: str) -> str:
+    """The base URL as one ASCII URI without a trailing slash; `ValueError` says what is wrong.
+
+    Also used for `--base-url`, which is checked before any file is read.
+    """
+    one_line(value)
+    try:
+        uri = web_uri(value.strip(), ("https", "http"))
+    except BadUri as exc:
+        reason = str(exc)
+        raise ValueError(BASE_URL_HELP if reason.startswith("must be an absolute") else reason) from None
+    if "?" in uri or "#" in uri:
+        raise ValueError("must not have a ?query or #fragment: " + BASE_URL_HELP)
+    return uri.rstrip("/")
+
+
 def load_publication(root: Path, base_url: str | None = None) -> Publication:
     """Read and validate `publication.toml`; raise `BuildFailed` with every error."""
     path = root / CONFIG_NAME
@@ -380,6 +474,8 @@ def load_publication(root: Path, base_url: str | None = None) -> Publication:
         raise BuildFailed([ContentError(shown, 1, "(file)", "not found in " + str(root))]) from None
     except UnicodeDecodeError:
         raise BuildFailed([ContentError(shown, 1, "(file)", "is not valid UTF-8")]) from None
+    if text.startswith("\ufeff"):  # some Windows editors write one; TOML forbids it
+        text = text[1:]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

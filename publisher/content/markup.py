@@ -9,14 +9,19 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
+
+from publisher.content.rawhtml import MAX_DEPTH, HtmlProblem, check_html, is_plain_reference
 
 SUMMARY_LENGTH = 200
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -42,6 +47,8 @@ class Body:
     checked_images: dict[str, bool] = field(default_factory=dict)  # image file -> existed
     html_digest: str = ""
     html_file: Path | None = None
+    # What the raw-HTML policy found (publisher.content.rawhtml)
+    html_problems: list[HtmlProblem] = field(default_factory=list)
 
     @property
     def html(self) -> str:
@@ -111,8 +118,62 @@ class _RewriteLinks(Treeprocessor):
         for element in root.iter("li"):
             _mark_task(element)
         _wrap_tables(root)
-        context.body.first_paragraph = _first_paragraph(root)
+        context.body.first_paragraph = self._first_paragraph(root)
         context.body.ids = {str(element.get("id")) for element in root.iter() if element.get("id")}
+
+    def _first_paragraph(self, root: Element) -> str:
+        """The plain text of the first paragraph, as the reader sees it.
+
+        Raw HTML and entities are still placeholders here; the paragraph is
+        serialised and put through Markdown's own postprocessors to restore
+        them. A paragraph that is only a placeholder is a raw HTML block.
+        """
+        for child in root:
+            if child.tag != "p":
+                continue
+            if len(child) == 0 and HTML_PLACEHOLDER_RE.fullmatch((child.text or "").strip()):
+                continue
+            html = self.md.serializer(child)
+            for processor in self.md.postprocessors:
+                html = processor.run(html)
+            for unescape in self.md.treeprocessors:  # backslash escapes are restored after this step
+                if isinstance(unescape, UnescapeTreeprocessor):
+                    html = unescape.unescape(html)
+            return _text_of(check_html(html)[0])
+        return ""
+
+
+class _TextOf(HTMLParser):
+    """The text of an HTML fragment, footnote references (`<sup>`) left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.in_sup = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_sup += tag == "sup"
+        if tag == "br":
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_sup -= tag == "sup" and self.in_sup > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_sup:
+            self.parts.append(data)
+
+
+def _text_of(html: str) -> str:
+    parser = _TextOf()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    return " ".join(_MARKERS_RE.sub("", text).split())
+
+
+# Markdown's placeholder marks (STX, ETX); a post cannot hold them (control characters are errors).
+_MARKERS_RE = re.compile("[\x02\x03]")
 
 
 def _wrap_tables(root: Element) -> None:
@@ -180,22 +241,6 @@ def _normalise(base: Path, relative: str) -> Path:
     return Path(posixpath.normpath((base / unquote(relative)).as_posix()))
 
 
-def _first_paragraph(root: Element) -> str:
-    for child in root:
-        if child.tag == "p":
-            return _text_without_footnote_refs(child)
-    return ""
-
-
-def _text_without_footnote_refs(element: Element) -> str:
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag != "sup":
-            parts.append(_text_without_footnote_refs(child))
-        parts.append(child.tail or "")
-    return " ".join("".join(parts).split())
-
-
 class _LinkExtension(Extension):
     def __init__(self) -> None:
         super().__init__()
@@ -204,6 +249,30 @@ class _LinkExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         self.processor = _RewriteLinks(md)
         md.treeprocessors.register(self.processor, "publisher-links", 1)
+
+
+# Python-Markdown modules whose stashed HTML is its own highlighted code, not the author's.
+_CODE_MODULES = frozenset({"markdown.extensions.fenced_code", "markdown.extensions.codehilite"})
+
+
+class _RawHtmlLog:
+    """Wraps the HTML stash's `store` to note whether the author wrote raw HTML.
+
+    Markdown stashes raw HTML, entities and its own highlighted code alike;
+    only the first two need the raw-HTML policy's pass over the whole body,
+    which would otherwise run on every post with a code block.
+    """
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        self.raw = False
+        self._store = md.htmlStash.store
+        md.htmlStash.store = self.store  # type: ignore[method-assign]
+
+    def store(self, html: object) -> str:
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller not in _CODE_MODULES and not (isinstance(html, str) and is_plain_reference(html)):
+            self.raw = True
+        return self._store(html)
 
 
 class BodyRenderer:
@@ -227,6 +296,7 @@ class BodyRenderer:
             },
             output_format="html",
         )
+        self._raw_html = _RawHtmlLog(self._md)
 
     def render(
         self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
@@ -235,7 +305,19 @@ class BodyRenderer:
         assert self._links.processor is not None
         self._links.processor.context = LinkContext(post_file, posts_root, post_urls, media_url, body)
         self._md.reset()
-        body.html_text = self._md.convert(text)
+        self._raw_html.raw = False
+        try:
+            html = self._md.convert(text)
+        except RecursionError:  # Python-Markdown parses nested blocks recursively
+            self._md.reset()
+            message = f"lists or quotes are nested more than {MAX_DEPTH} deep"
+            first_line = text.strip().split("\n", 1)[0]
+            body.html_problems = [HtmlProblem("depth", first_line, message)]
+            body.html_text = ""
+            return body
+        if self._raw_html.raw:  # the author wrote raw HTML: apply the raw-HTML policy
+            html, body.html_problems = check_html(html)
+        body.html_text = html
         body.html_digest = hashlib.blake2b(body.html_text.encode(), digest_size=16).hexdigest()
         body.headings = list(_flatten_toc(self._md.toc_tokens))  # type: ignore[attr-defined]
         return body

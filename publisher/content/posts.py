@@ -17,12 +17,26 @@ import yaml
 from pydantic import ValidationError, ValidationInfo, field_validator
 
 from publisher.content.config import Publication, Section
-from publisher.content.validation import Loc, StrictModel, to_content_errors
-from publisher.errors import ContentError
+from publisher.content.validation import CONTROL_RE, Loc, StrictModel, code_point, one_line, to_content_errors
+from publisher.errors import ContentError, processing
 
 POSTS_DIR = "posts"
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE_HELP = "must be a date like 2025-04-22, 2025-04-22T08:30:00 or 2025-04-22T08:30:00-04:00"
+# Limits that protect readers (a subject line, a tag cloud) and the build
+# (a slug becomes a folder and file names: most file systems stop at 255 bytes).
+TITLE_MAX = 300
+SLUG_MAX = 150
+TAG_MAX = 100
+# RFC 5322 dates start in 1900; 9998 leaves room for any offset.
+YEARS = (1900, 9998)
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _at_most(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValueError(f"is {len(value)} characters long; at most {limit} are allowed")
+    return value
 
 
 class FrontMatter(StrictModel):
@@ -47,7 +61,24 @@ class FrontMatter(StrictModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
-        return value.strip()
+        return _at_most(one_line(value.strip()), TITLE_MAX)
+
+    @field_validator("subtitle", "cover_alt")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return one_line(value) if value is not None else None
+
+    @field_validator("cover")
+    @classmethod
+    def _cover(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        one_line(value)
+        if value.startswith("https://") and " " not in value:
+            return value
+        if not value.strip() or _SCHEME_RE.match(value) or value.startswith(("/", "\\")):
+            raise ValueError(f"{value!r} must be an image file next to the post, or an https:// URL")
+        return value
 
     @field_validator("date", "updated", mode="before")
     @classmethod
@@ -59,6 +90,8 @@ class FrontMatter(StrictModel):
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             raise ValueError(f"{value!r} {DATE_HELP}") from None
+        if not YEARS[0] <= parsed.year <= YEARS[1]:
+            raise ValueError(f"{value!r} is out of range: the year must be from {YEARS[0]} to {YEARS[1]}")
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=zone)
         return parsed
@@ -68,7 +101,7 @@ class FrontMatter(StrictModel):
     def _slug(cls, value: str | None) -> str | None:
         if value is not None and not SLUG_RE.match(value):
             raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits and hyphens")
-        return value
+        return _at_most(value, SLUG_MAX) if value is not None else None
 
     @field_validator("related")
     @classmethod
@@ -79,10 +112,16 @@ class FrontMatter(StrictModel):
 
     @field_validator("tags", "authors")
     @classmethod
-    def _no_blank_items(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and any(not item.strip() for item in value):
+    def _no_blank_items(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return None
+        if any(not item.strip() for item in value):
             raise ValueError("items must not be empty")
-        return [item.strip() for item in value] if value is not None else None
+        for item in value:
+            one_line(item)
+            if info.field_name == "tags":
+                _at_most(item.strip(), TAG_MAX)
+        return [item.strip() for item in value]
 
 
 @dataclass(frozen=True)
@@ -183,7 +222,8 @@ def load_posts(
             key = hashlib.blake2b(raw + b"\0" + source.encode() + b"\0" + settings.encode(), digest_size=16)
             post = (known or {}).get(key.hexdigest())
             if post is None:
-                post, file_errors = load_post(base, file, publication, raw)
+                with processing(source):
+                    post, file_errors = load_post(base, file, publication, raw)
                 errors.extend(file_errors)
             if post is not None:
                 post = replace(post, digest=key.hexdigest(), stamp=stamp)
@@ -219,9 +259,14 @@ def load_post(
     if isinstance(split, ContentError):
         return None, [*errors, ContentError(source, split.line, split.field, split.message)]
     header, body, body_line = split
+    control = CONTROL_RE.search(body)
+    if control is not None:
+        line = body_line + body.count("\n", 0, control.start())
+        message = f"contains the control character {code_point(control.group())}; remove it"
+        errors.append(ContentError(source, line, "body", message))
 
     try:
-        data, lines = _parse_yaml(header)
+        data, lines, key_errors = _parse_yaml(header)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -235,6 +280,9 @@ def load_post(
             *errors,
             ContentError(source, 2, "(front matter)", "must be a mapping of key: value lines"),
         ]
+    errors.extend(ContentError(source, line, field, message) for line, field, message in key_errors)
+    if key_errors:
+        return None, errors
 
     try:
         meta = FrontMatter.model_validate(data, context={"zone": publication.zone})
@@ -260,6 +308,9 @@ def load_post(
                 "(lowercase letters, digits and hyphens)",
             )
         )
+    elif len(slug) > SLUG_MAX:
+        message = f"file name is {len(slug)} characters long; rename the file or set a `slug:` of at most"
+        errors.append(ContentError(source, 1, "slug", f"{message} {SLUG_MAX}"))
     if errors or section is None:
         return None, errors
     return Post(source, file, section, slug, meta, body, body_line, lines, words=len(body.split())), []
@@ -282,28 +333,55 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | ContentError:
     return ContentError("", 1, "(front matter)", "not closed: add a `---` line after the front matter")
 
 
-def _parse_yaml(header: str) -> tuple[object, dict[Loc, int]]:
-    """Load the front matter, remembering the file line of every key and list item."""
+def _parse_yaml(header: str) -> tuple[object, dict[Loc, int], list[tuple[int, str, str]]]:
+    """Load the front matter, remembering the file line of every key and list item.
+
+    Also returns what is wrong with the keys themselves, as (line, field, message):
+    a key that is not text (a list, a mapping, a number) or a key set twice.
+    """
     loader = _Loader(header)
     try:
         node = loader.get_single_node()
         if node is None:
-            return {}, {}
+            return {}, {}, []
         if not isinstance(node, yaml.MappingNode):
-            return loader.construct_document(node), {}
+            return loader.construct_document(node), {}, []
         lines: dict[Loc, int] = {}
         data: dict[object, object] = {}
+        problems: list[tuple[int, str, str]] = []
         for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 2
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                kind = {"tag:yaml.org,2002:seq": "a list", "tag:yaml.org,2002:map": "a mapping"}
+                what = kind.get(key_node.tag, "not text")
+                problems.append(
+                    (line, "(front matter)", f"a key must be a word such as title: this one is {what}")
+                )
+                continue
             key = loader.construct_object(key_node, deep=True)
+            if (key,) in lines:
+                problems.append((line, str(key), f"is set twice (first on line {lines[(key,)]})"))
+                continue
             data[key] = loader.construct_object(value_node, deep=True)
-            if isinstance(key, str):
-                lines[(key,)] = key_node.start_mark.line + 2
-                if isinstance(value_node, yaml.SequenceNode):
-                    for index, item in enumerate(value_node.value):
-                        lines[(key, index)] = item.start_mark.line + 2
-        return data, lines
+            lines[(key,)] = line
+            if isinstance(value_node, yaml.SequenceNode):
+                for index, item in enumerate(value_node.value):
+                    lines[(key, index)] = item.start_mark.line + 2
+        return data, lines, problems
     finally:
         loader.dispose()
+
+
+def posts_folder_findings(root: Path, posts: list[Post], errors: list[ContentError]) -> list[ContentError]:
+    """A missing `posts/` is an error (added to `errors`); an empty one a warning (returned)."""
+    where = f"{POSTS_DIR}/"
+    if not (root / POSTS_DIR).is_dir():
+        message = f"not found in {root}: put each post in posts/<section folder>/"
+        errors.append(ContentError(where, 1, "(folder)", message))
+        return []
+    if not posts and not errors:
+        return [ContentError(where, 1, "(folder)", "holds no posts yet: the site and its feeds are empty")]
+    return []
 
 
 def _duplicate_slugs(posts: list[Post]) -> list[ContentError]:

@@ -20,7 +20,7 @@ from slugify import slugify
 from publisher.content.config import Publication, Section
 from publisher.content.markup import Body, BodyRenderer, LinkContext, asset_url, summarise
 from publisher.content.posts import POSTS_DIR, Post
-from publisher.errors import ContentError
+from publisher.errors import ContentError, processing
 
 WORDS_PER_MINUTE = 230
 MEDIA_PATH = "media/"
@@ -168,7 +168,7 @@ def resolve(
         for older, newer in zip(section_entries[1:], section_entries, strict=False):
             older.next, newer.previous = newer, older
 
-    site = Site(publication, root_path, entries, by_section, _collect_tags(entries, root_path))
+    site = Site(publication, root_path, entries, by_section, _collect_tags(entries, root_path, errors))
     return site, errors
 
 
@@ -225,7 +225,10 @@ BodiesRenderer = Callable[[list["Entry"], BodyContext], Iterable[Body]]
 def render_body(entry: Entry, context: BodyContext, renderer: BodyRenderer) -> Body:
     """One post's Markdown as HTML, its links to other posts rewritten."""
     post = entry.post
-    return renderer.render(post.body, post.resolved, context.posts_root, context.post_urls, context.media_url)
+    with processing(post.source):
+        return renderer.render(
+            post.body, post.resolved, context.posts_root, context.post_urls, context.media_url
+        )
 
 
 def render_bodies_serially(entries: list[Entry], context: BodyContext) -> list[Body]:
@@ -291,17 +294,29 @@ def body_line(post: Post, needle: str) -> int:
     return post.body_line
 
 
-def _collect_tags(entries: list[Entry], root_path: str) -> list[Tag]:
+def _collect_tags(entries: list[Entry], root_path: str, errors: list[ContentError]) -> list[Tag]:
+    """Every tag and its posts; spellings that differ in more than case but share a URL are errors."""
     tags: dict[str, Tag] = {}
     slugs: dict[str, str] = {}
+    first_use: dict[str, tuple[str, str]] = {}  # spelling (casefolded) -> (spelling, file)
     for entry in entries:
-        for name in entry.post.meta.tags:
+        for index, name in enumerate(entry.post.meta.tags):
             slug = slugs.get(name)
             if slug is None:
                 slug = slugs[name] = slugify(name) or "tag"
             tag = tags.get(slug)
             if tag is None:
                 tag = tags[slug] = Tag(name, slug, f"{root_path}/tags/{slug}/")
+            first_use.setdefault(name.casefold(), (name, entry.post.source))
+            if name.casefold() != tag.name.casefold():
+                other, where = first_use[tag.name.casefold()]
+                post = entry.post
+                line = post.field_lines.get(("tags", index), post.line_of("tags"))
+                message = (
+                    f"{name!r} and {other!r} (in {where}) would share the page {tag.url}: use one spelling"
+                )
+                errors.append(ContentError(post.source, line, "tags", message))
+                continue
             if tag not in entry.tags:  # identity: Entry and Tag compare by identity
                 tag.entries.append(entry)
                 entry.tags.append(tag)

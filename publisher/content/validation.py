@@ -7,20 +7,81 @@ internal phrasing.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from publisher.errors import ContentError
 
 Loc = tuple[str | int, ...]
 
 
+# C0 and C1 control characters other than tab, line feed and carriage return:
+# XML (feeds) cannot hold them, HTML forbids them and a terminal obeys them.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# What ends a line for Python's str.splitlines(), which the email package uses.
+LINE_BREAK_RE = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+CONTROL_NAMES = {
+    "\x00": "NULL",
+    "\x07": "BELL",
+    "\x08": "BACKSPACE",
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\x0b": "LINE TABULATION",
+    "\x0c": "FORM FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+}
+
+
+def code_point(char: str) -> str:
+    """`U+000A (LINE FEED)`: a character named so that it can be found."""
+    name = CONTROL_NAMES.get(char) or unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def no_control_characters(value: str) -> str:
+    """Text with no control character; tabs and line breaks are allowed."""
+    found = CONTROL_RE.search(value)
+    if found:
+        raise ValueError(f"contains the control character {code_point(found.group())}; remove it")
+    return value
+
+
+def one_line(value: str) -> str:
+    """Text that may reach an email header: no control character and no line break."""
+    no_control_characters(value)
+    found = LINE_BREAK_RE.search(value) or re.search("\t", value)
+    if found:
+        raise ValueError(f"must be one line: it contains {code_point(found.group())}")
+    return value
+
+
+def _walk_text(value: object) -> object:
+    if isinstance(value, str):
+        no_control_characters(value)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _walk_text(item)
+    return value
+
+
 class StrictModel(BaseModel):
-    """A model that rejects unknown keys and does not coerce types."""
+    """A model that rejects unknown keys, does not coerce types and holds no control characters."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        return _walk_text(value)
 
 
 PLAIN_WORDS = {

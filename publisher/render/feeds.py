@@ -32,6 +32,7 @@ from lxml.etree import _Element
 from publisher import __version__
 from publisher.content.markup import summarise
 from publisher.content.resolve import Entry, Site
+from publisher.render.mailsafe import mail_safe
 from publisher.render.urls import absolutize
 
 RSS_FILE = "feed.xml"
@@ -43,8 +44,6 @@ JSON_TYPE = "application/feed+json"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
-# The date of a feed with no posts at all; any fixed date keeps builds identical.
-EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -75,13 +74,18 @@ class _Item:
 
 
 def render_feeds(
-    site: Site, known: Mapping[str, str] | None = None, used: dict[str, str] | None = None
+    site: Site,
+    known: Mapping[str, str] | None = None,
+    used: dict[str, str] | None = None,
+    empty_date: datetime | None = None,
 ) -> dict[str, bytes]:
     """Every feed of the publication, as output path (relative to `site/`) to bytes.
 
     Making a body's URLs absolute means parsing it; `known` holds the results
     of an earlier build, keyed by the body's digest and URL, so only changed
     posts are parsed again. `used` receives the results these feeds hold.
+    A feed's date is its newest post's, or the whole site's newest; with no
+    post at all, `empty_date` (the build's "now"), since Atom requires a date.
     """
     settings = site.publication.feeds
     items = _ItemCache(site, known or {}, {} if used is None else used)
@@ -91,7 +95,7 @@ def render_feeds(
     for feed_set in feed_sets:
         entries = feed_set.entries[: settings.max_items]
         feed_items = [items.get(entry) for entry in entries]
-        updated = _newest(entries) or fallback or EMPTY_FEED_DATE
+        updated = _newest(entries) or fallback or empty_date or datetime.now(UTC)
         rss, atom = _xml_feeds(site, feed_set, feed_items, updated)
         out[feed_set.folder + RSS_FILE] = rss
         out[feed_set.folder + ATOM_FILE] = atom
@@ -245,7 +249,7 @@ class _ItemCache:
         key = f"{entry.body.html_digest if entry.body else ''} {entry.absolute_url}"
         html = self.known.get(key)
         if html is None:
-            html = absolutize(entry.html, entry.absolute_url)
+            html = absolutize(mail_safe(entry.html), entry.absolute_url)
         self.used[key] = html
         item.content_html = cover + html
         item.feed_entry = self._feed_entry(item)

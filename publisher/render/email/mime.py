@@ -8,11 +8,14 @@ built from the slug and the site's domain, and the MIME boundary from a hash
 of the content.
 
 The message is written directly rather than through `email.message`: its
-structure never varies, and the email package's header parsing and
-generator cost more than the rest of the email stage together. The address
-and subject headers still go through the email package's folding, which
-knows RFC 2047 encoding for non-ASCII text; tests parse every message back
-with the email package.
+structure never varies, and the email package's generator costs more than
+the rest of the email stage together. Every header value still goes through
+the email package's structured header API (`email.headerregistry`, via the
+policy's `header_store_parse`), which refuses line breaks, parses addresses
+and dates, and folds with RFC 2047 encoding for non-ASCII text; no value is
+pasted into a header by string formatting. The `List-Unsubscribe` URIs are
+made ASCII first (IDNA hosts, percent-encoded paths). Tests parse every
+message back with the email package.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from __future__ import annotations
 import binascii
 import hashlib
 from email import policy
-from email.utils import format_datetime
 from urllib.parse import urlsplit
 
+from publisher.content.config import is_merge_tag
+from publisher.content.uris import BadUri, ascii_host, mailto_uri, web_uri
+from publisher.content.validation import CONTROL_RE, LINE_BREAK_RE
 from publisher.render.email.parts import EmailParts
 
 CRLF = "\r\n"
@@ -32,9 +37,30 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
 def message_id(parts: EmailParts) -> str:
-    """`<slug@domain>`: the same post always gets the same id."""
+    """`<slug@domain>`: the same post always gets the same id; the domain in ASCII (IDNA)."""
     host = urlsplit(parts.publication.base_url).hostname or "localhost"
+    host = f"[{host}]" if ":" in host else ascii_host(host)
     return f"<{parts.entry.slug}@{host}>"
+
+
+def header_uri(value: str) -> str:
+    """One URI for `List-Unsubscribe`: ASCII, with no character that could end it early.
+
+    Merge tags are kept as written (the email service replaces them), but
+    never with a line break or `>`; commas in URLs are percent-encoded, as
+    RFC 2369 asks.
+    """
+    if CONTROL_RE.search(value) or LINE_BREAK_RE.search(value):
+        raise ValueError(f"{value!r} cannot go into an email header")
+    if is_merge_tag(value):
+        if ">" in value.replace("%>", "") or "," in value:
+            raise ValueError(f"{value!r} cannot go into List-Unsubscribe")
+        return value
+    try:
+        uri = mailto_uri(value) if value.lower().startswith("mailto:") else web_uri(value)
+    except BadUri as exc:
+        raise ValueError(f"{value!r} cannot go into List-Unsubscribe: {exc}") from None
+    return uri.replace(",", "%2C")
 
 
 def list_unsubscribe(parts: EmailParts) -> list[str]:
@@ -46,7 +72,7 @@ def list_unsubscribe(parts: EmailParts) -> list[str]:
     """
     settings = parts.publication.email
     web = settings.list_unsubscribe_url or settings.unsubscribe_url
-    return [f"<{v}>" for v in (web, settings.list_unsubscribe_mailto) if v]
+    return [f"<{header_uri(v)}>" for v in (web, settings.list_unsubscribe_mailto) if v]
 
 
 def build_message(parts: EmailParts, html: str, text: str) -> bytes:
@@ -64,10 +90,10 @@ def build_message(parts: EmailParts, html: str, text: str) -> bytes:
     if settings.reply_to:
         lines.append(_header("Reply-To", settings.reply_to))
     lines += [
-        f"Date: {format_datetime(parts.entry.date)}{CRLF}",
-        f"Message-ID: {message_id(parts)}{CRLF}",
+        _header("Date", parts.entry.date),
+        _header("Message-ID", message_id(parts)),
         _fold_list("List-Unsubscribe", list_unsubscribe(parts)),
-        f"List-Unsubscribe-Post: {ONE_CLICK}{CRLF}",
+        _header("List-Unsubscribe-Post", ONE_CLICK),
         f"MIME-Version: 1.0{CRLF}",
         f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}',
         CRLF,
@@ -79,13 +105,27 @@ def build_message(parts: EmailParts, html: str, text: str) -> bytes:
     return "".join(lines).encode("ascii")
 
 
-def _header(name: str, value: str) -> str:
-    """`Name: value` folded, with non-ASCII text as RFC 2047 encoded words."""
-    return POLICY.header_factory(name, value).fold(policy=POLICY)
+def _header(name: str, value: object) -> str:
+    """`Name: value` through the structured header API: parsed, checked and folded.
+
+    `header_store_parse` raises `ValueError` on a line break in `value`, so a
+    value can never start a header of its own; non-ASCII text becomes RFC
+    2047 encoded words.
+    """
+    _, header = POLICY.header_store_parse(name, value)
+    folded = header.fold(policy=POLICY)
+    if folded.count(":") == 0 or any(line and line[0] not in " \t" for line in folded.split(CRLF)[1:]):
+        raise ValueError(f"{name} would not fold into one header")
+    return folded
 
 
 def _fold_list(name: str, values: list[str]) -> str:
-    """`Name: <a>, <b>`, with each value on its own line once the line gets long."""
+    """`Name: <a>, <b>`, each URI kept whole on one line (folding inside one would break it).
+
+    The values come from `header_uri`, which lets no line break through.
+    """
+    if any("\r" in v or "\n" in v for v in values):
+        raise ValueError(f"{name}: a value holds a line break")
     line = f"{name}: {', '.join(values)}"
     if len(line) <= POLICY.max_line_length:
         return line + CRLF

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from publisher.render.email.inline_memo import ShapeInliner
 from publisher.render.email.mime import build_message
 from publisher.render.email.parts import EmailParts, display_width, email_parts
 from publisher.render.email.plaintext import render_text
+from publisher.render.mailsafe import mail_safe
 from publisher.render.urls import absolute_url
 
 TEMPLATE = "email/post.html"
@@ -183,21 +185,29 @@ class _Inliner(Premailer):
 
 
 class MergeTags:
-    """Hides merge tags from lxml and premailer, then puts them back verbatim."""
+    """Hides merge tags from lxml and premailer, then puts them back verbatim.
 
-    TOKEN = "publisher-merge-tag-{}"
-    _TOKEN_RE = re.compile(r"publisher-merge-tag-(\d+)")
+    The stand-in carries a random marker made for each build, so no post text
+    can forge one: a post that writes `publisher-merge-tag-0` keeps that text.
+    The marker never reaches the output, which stays identical across builds.
+    """
 
-    def __init__(self, values: Iterable[str]) -> None:
+    def __init__(self, values: Iterable[str], marker: str | None = None) -> None:
         self.tags = [value for value in dict.fromkeys(values) if is_merge_tag(value)]
+        self.marker = marker or secrets.token_hex(16)
+        self._token_re = re.compile(rf"publisher-merge-tag-{self.marker}-(\d+)")
 
     def protect(self, value: str | None) -> str | None:
         if value is None or value not in self.tags:
             return value
-        return self.TOKEN.format(self.tags.index(value))
+        return f"publisher-merge-tag-{self.marker}-{self.tags.index(value)}"
 
     def restore(self, html: str) -> str:
-        return self._TOKEN_RE.sub(lambda match: self.tags[int(match.group(1))], html)
+        def tag(match: re.Match[str]) -> str:
+            index = int(match.group(1))
+            return self.tags[index] if index < len(self.tags) else match.group()
+
+        return self._token_re.sub(tag, html)
 
 
 def _tag_settings(settings: EmailSettings) -> list[str]:
@@ -261,7 +271,8 @@ def _compact(rule: str) -> str:
 
 def parse_body(entry: Entry) -> lxml.html.HtmlElement:
     """The post body as an element tree inside a <div>, every URL absolute."""
-    root = lxml.html.fragment_fromstring(entry.html, create_parent="div") if entry.html.strip() else None
+    html = mail_safe(entry.html)  # the raw-HTML policy: nothing a mail client would drop
+    root = lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else None
     if root is None:
         return lxml.html.Element("div")
     for element in root.iter():
