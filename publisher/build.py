@@ -113,7 +113,8 @@ def build_in(options: BuildOptions) -> BuildResult:
             raise BuildFailed(clashes)
         pages = writer.jobs("site/", page_jobs + moved, jobs, options.progress)
         moved_names = {job.name for job in moved}  # redirect pages are not pages of the site
-        feeds = writer.many("site/", _feed_key(site, web, files), lambda: _render_feeds(site, cache, now))
+        feed_key = _feed_key(site, web, files, now)
+        feeds = writer.many("site/", feed_key, lambda: _render_feeds(site, cache, now))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress, files)
         emails.run()
         warnings.extend(emails.warnings)
@@ -197,12 +198,14 @@ def _record(
     return fastpath.Record(inputs, due_from, due_until, dict(writer.outputs), list(result.warnings), counts)
 
 
-def _feed_key(site: Site, web: str, files: FileDigests) -> str:
-    """Feeds show every post's full HTML and its cover's size."""
+def _feed_key(site: Site, web: str, files: FileDigests, now: datetime) -> str:
+    """Feeds show every post's full HTML and its cover's size; with no post at all they are
+    dated by the build's "now" (Atom requires a date), so then "now" is part of the key."""
     entries = site.entries
     return digest(
         web,
         "feeds",
+        "" if entries else now.isoformat(),
         [(entry_page_digest(e), [(files.relative(p), files(p)) for p in sorted(e.assets)]) for e in entries],
     )
 

@@ -221,6 +221,7 @@ def render_config(settings: Settings) -> str:
     """The commented `publication.toml` for these settings."""
     s = {f.name: toml_string(getattr(settings, f.name) or "") for f in fields(settings)}
     _, address = parseaddr(settings.from_address or "")
+    address = address if "@" in address else ""  # a bad --from-address is reported for itself, once
     domain = address.rpartition("@")[2] or "example.org"
     mailto = toml_string(f"mailto:{address or 'newsletter@example.org'}")
     sections = "\n".join(

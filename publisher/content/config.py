@@ -64,8 +64,14 @@ class Section(StrictModel):
 
 
 def site_link(value: str) -> str:
-    """A link in the site (`/subscribe/`) or an http(s) URL; nothing a browser would run."""
+    """A link in the site (`/subscribe/`), an http(s) URL or a `mailto:` URL (a writer with no
+    sign-up page yet takes subscriptions by email); nothing a browser would run."""
     one_line(value)
+    if value.lower().startswith("mailto:"):
+        try:
+            return mailto_uri(value)
+        except BadUri as exc:
+            raise ValueError(str(exc)) from None
     if _SCHEME_RE.match(value) or value.startswith("//"):
         try:
             return web_uri(value if not value.startswith("//") else "https:" + value, ("https", "http"))
