@@ -36,6 +36,7 @@ from publisher.parallel import available_cores, run_in_order
 from publisher.render.email.parts import GMAIL_CLIP_BYTES
 from publisher.render.site import Job, make_environment, output_path, site_jobs, template_dirs
 from publisher.render.template_errors import guarded, template_error
+from publisher.search.documents import search_key
 
 if TYPE_CHECKING:
     from publisher.render.email.renderer import EmailRenderer
@@ -86,6 +87,8 @@ def build(options: BuildOptions) -> BuildResult:
         writer = _Writer(staging, cache, options.out, options.root)
         pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
         feeds = writer.many("site/", _feed_key(site, web), lambda: _render_feeds(site, cache))
+        if publication.search.enabled:
+            writer.many("site/", search_key(site, settings), lambda: _render_search(site))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress)
         emails.run()
         warnings.extend(emails.warnings)
@@ -356,6 +359,16 @@ def _render_feeds(site: Site, cache: BuildCache) -> dict[str, bytes]:
     files = render_feeds(site, cache.feed_html, used)
     cache.feed_html = used  # keep what these feeds hold, nothing older
     return files
+
+
+def _render_search(site: Site) -> dict[str, bytes]:
+    from publisher.search.indexer import IndexFailed, render_search  # Pagefind: only when posts changed
+
+    try:
+        return render_search(site)
+    except IndexFailed as error:
+        reason = f"{error}; reinstall publisher (it needs the pagefind[bin] package) or set enabled = false"
+        raise BuildFailed([ContentError(CONFIG_NAME, 1, "search", reason)]) from None
 
 
 def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:

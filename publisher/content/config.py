@@ -19,6 +19,8 @@ from publisher.errors import BuildFailed, ContentError
 
 CONFIG_NAME = "publication.toml"
 FOLDER_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Folders of the site that a section folder must not take. (More join them with the reserved-paths work.)
+RESERVED_FOLDERS = frozenset({"search"})  # the search page and its index
 
 
 class Section(StrictModel):
@@ -35,6 +37,8 @@ class Section(StrictModel):
     def _safe_folder(cls, value: str) -> str:
         if not FOLDER_RE.match(value):
             raise ValueError("must be lowercase letters, digits and single hyphens")
+        if value in RESERVED_FOLDERS:
+            raise ValueError(f"{value!r} is reserved for the site's own pages; choose another folder")
         return value
 
 
@@ -175,6 +179,12 @@ class FeedSettings(StrictModel):
         return value
 
 
+class SearchSettings(StrictModel):
+    """Whether the build writes the `/search/` page and its Pagefind index."""
+
+    enabled: bool = True
+
+
 class Publication(StrictModel):
     """Everything a build needs to know about the publication."""
 
@@ -190,6 +200,7 @@ class Publication(StrictModel):
     subscribe: Subscribe
     email: EmailSettings
     feeds: FeedSettings = FeedSettings()
+    search: SearchSettings = SearchSettings()
 
     @field_validator("base_url")
     @classmethod
