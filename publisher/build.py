@@ -367,7 +367,7 @@ def _render_search(site: Site) -> dict[str, bytes]:
     try:
         return render_search(site)
     except IndexFailed as error:
-        reason = f"{error}; reinstall publisher (it needs the pagefind[bin] package) or set enabled = false"
+        reason = f"{error}; reinstall publisher, which brings Pagefind, or turn search off: enabled = false"
         raise BuildFailed([ContentError(CONFIG_NAME, 1, "search", reason)]) from None
 
 

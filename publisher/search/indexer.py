@@ -39,6 +39,11 @@ def run_pagefind(
     documents: dict[str, str], language: str, timeout: float = TIMEOUT_SECONDS
 ) -> dict[str, bytes]:
     """Index `documents` (path -> HTML) and return the bundle (path inside it -> bytes)."""
+    from pagefind.service import get_executable  # PAGEFIND_BINARY_PATH, else the pagefind[bin] package
+
+    binary = get_executable()
+    if binary is None or not binary.is_file():
+        raise IndexFailed(f"the Pagefind binary is missing{f' ({binary})' if binary else ''}")
     with tempfile.TemporaryDirectory(prefix="publisher-search-") as scratch:
         pages, bundle = Path(scratch, "pages"), Path(scratch, "bundle")
         pages.mkdir()
