@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from publisher.content.resolve import Site
@@ -52,7 +54,9 @@ def run_pagefind(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
         try:
-            indexed = asyncio.run(asyncio.wait_for(_index(pages, bundle, language), timeout))
+            indexed = _in_own_thread(
+                lambda: asyncio.run(asyncio.wait_for(_index(pages, bundle, language), timeout))
+            )
         except TimeoutError:
             raise IndexFailed(f"Pagefind did not finish within {timeout:g} s") from None
         except Exception as error:  # the binary is missing, crashed, or refused a request
@@ -68,6 +72,13 @@ def run_pagefind(
         return canonical_bundle(files)
     except UnexpectedFormat as error:
         raise IndexFailed(f"Pagefind wrote an index this version of publisher cannot read: {error}") from None
+
+
+def _in_own_thread(run: Callable[[], int]) -> int:
+    """Run `run` in a new thread: asyncio.run refuses a thread whose event loop is running
+    (an async application, a notebook, Playwright's sync API) and needs none here."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind") as pool:
+        return pool.submit(run).result()
 
 
 async def _index(pages: Path, bundle: Path, language: str) -> int:
