@@ -87,7 +87,7 @@ def build(options: BuildOptions) -> BuildResult:
         writer = _Writer(staging, cache, options.out, options.root)
         pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
         feeds = writer.many("site/", _feed_key(site, web), lambda: _render_feeds(site, cache))
-        if publication.search.enabled:
+        if publication.search.enabled and options.write:  # Pagefind checks nothing of the author's
             writer.many("site/", search_key(site, settings), lambda: _render_search(site))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress)
         emails.run()

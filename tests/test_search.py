@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import Publication
+from conftest import Publication, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,6 +216,7 @@ def test_a_missing_pagefind_fails_the_build_cleanly(
         "Build failed: 1 error; nothing was written.\n"
     )
     assert not harbor.out.exists() or not (harbor.out / "site").exists()
+    assert run("check", "--root", str(harbor.root)).exit_code == 0, "check does not run Pagefind"
 
 
 def test_a_pagefind_that_dies_or_hangs_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
