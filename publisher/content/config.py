@@ -19,8 +19,11 @@ from publisher.errors import BuildFailed, ContentError
 
 CONFIG_NAME = "publication.toml"
 FOLDER_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# Folders of the site that a section folder must not take. (More join them with the reserved-paths work.)
-RESERVED_FOLDERS = frozenset({"search"})  # the search page and its index
+# Top-level folders of the site that the build writes itself; a section folder of the same
+# name would lose its page to them. (The reserved-paths work adds the others.)
+RESERVED_FOLDERS: dict[str, str] = {
+    "search": "the search page",
+}
 
 
 class Section(StrictModel):
@@ -38,7 +41,8 @@ class Section(StrictModel):
         if not FOLDER_RE.match(value):
             raise ValueError("must be lowercase letters, digits and single hyphens")
         if value in RESERVED_FOLDERS:
-            raise ValueError(f"{value!r} is reserved for the site's own pages; choose another folder")
+            names = ", ".join(RESERVED_FOLDERS)
+            raise ValueError(f"{value!r} is reserved for {RESERVED_FOLDERS[value]} (reserved: {names})")
         return value
 
 
