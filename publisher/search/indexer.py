@@ -1,25 +1,31 @@
 """Run Pagefind over the posts' search documents and collect the bundle it writes.
 
-Pagefind's Python API (`PagefindIndex`) talks to the Pagefind binary (from
-the `pagefind[bin]` package) over a pipe, and reads each answer after a
-0.1 s pause; one request per post would cost 100 s for 1,000 posts. So the
-documents go to a scratch folder and are indexed with one `add_directory`
-request, and the bundle is written to another scratch folder and read back:
-nothing touches the output folder, which the build stages as usual.
+The documents go to a scratch folder, the Pagefind binary (from the
+`pagefind[bin]` package, found the way its Python API finds it) indexes that
+folder in one run and writes the bundle to another scratch folder, and the
+bundle is read back: nothing touches the output folder, which the build
+stages as usual.
+
+Pagefind's Python `PagefindIndex` is not used: it drives the binary's service
+mode, which answers "files written" while its writes are still in flight and
+is then killed by the API, so under load a file could be read, or left,
+empty (this suite saw an empty `pagefind-entry.json`). Its answers are also
+read 0.1 s apart, so one request per post would cost 100 s for 1,000 posts.
+The command line finishes every write before it exits.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
+import os
 import re
+import subprocess
 import tempfile
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from publisher.content.resolve import Site
 from publisher.incremental.output import safe_relative
-from publisher.search.canonical import UnexpectedFormat, canonical_bundle
+from publisher.search.canonical import ENTRY, UnexpectedFormat, canonical_bundle
 from publisher.search.documents import BUNDLE, index_documents
 
 # Pagefind's ready-made interfaces: the search page uses its JavaScript API with its own markup.
@@ -53,39 +59,34 @@ def run_pagefind(
             target = pages / safe_relative(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
+        command = [str(binary), "--site", str(pages), "--output-path", str(bundle)]
+        command += ["--force-language", language, "--quiet"]
+        # Pagefind reads settings from PAGEFIND_* variables and pagefind.yml in its folder;
+        # neither may change what a build writes.
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
         try:
-            indexed = _in_own_thread(
-                lambda: asyncio.run(asyncio.wait_for(_index(pages, bundle, language), timeout))
+            done = subprocess.run(
+                command, cwd=scratch, env=env, capture_output=True, text=True, timeout=timeout, check=False
             )
-        except TimeoutError:
+        except subprocess.TimeoutExpired:
             raise IndexFailed(f"Pagefind did not finish within {timeout:g} s") from None
-        except Exception as error:  # the binary is missing, crashed, or refused a request
-            raise IndexFailed(f"Pagefind failed: {error}") from None
-        if indexed != len(documents):
-            raise IndexFailed(f"Pagefind indexed {indexed} of {len(documents)} posts")
+        except OSError as error:
+            raise IndexFailed(f"Pagefind could not start: {error}") from None
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).strip().splitlines()
+            raise IndexFailed(
+                f"Pagefind exited with status {done.returncode}{': ' + said[-1] if said else ''}"
+            )
         files = {
             path.relative_to(bundle).as_posix(): path.read_bytes()
             for path in sorted(bundle.rglob("*"))
             if path.is_file() and not UI_FILES.match(path.name)
         }
     try:
-        return canonical_bundle(files)
+        canonical = canonical_bundle(files)
     except UnexpectedFormat as error:
         raise IndexFailed(f"Pagefind wrote an index this version of publisher cannot read: {error}") from None
-
-
-def _in_own_thread(run: Callable[[], int]) -> int:
-    """Run `run` in a new thread: asyncio.run refuses a thread whose event loop is running
-    (an async application, a notebook, Playwright's sync API) and needs none here."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind") as pool:
-        return pool.submit(run).result()
-
-
-async def _index(pages: Path, bundle: Path, language: str) -> int:
-    """Index every HTML file under `pages`; leaving the context writes the bundle to `bundle`."""
-    from pagefind.index import IndexConfig, PagefindIndex  # imported only when the index is rebuilt
-
-    config: IndexConfig = {"force_language": language, "output_path": str(bundle)}
-    async with PagefindIndex(config=config) as index:
-        response = await index.add_directory(str(pages))
-    return int(response["page_count"])
+    indexed = sum(info["page_count"] for info in json.loads(canonical[ENTRY])["languages"].values())
+    if indexed != len(documents):
+        raise IndexFailed(f"Pagefind indexed {indexed} of {len(documents)} posts")
+    return canonical
