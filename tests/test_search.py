@@ -121,6 +121,16 @@ def test_under_a_base_url_path_the_page_points_into_the_path(harbor: Publication
     assert sorted(fragments(site)) == ["/p/dock/", "/p/ferry/", "/p/tides/"]
 
 
+def test_nothing_published_builds_a_search_page_that_says_so(publication: Publication) -> None:
+    publication.post("insights/later.md", title="Later", draft="true")
+    assert publication.build().exit_code == 0
+    page = BeautifulSoup((publication.out / "site/search/index.html").read_text(encoding="utf-8"), "lxml")
+    assert page.find("main").find("p").get_text() == "Nothing published yet."
+    assert not page.find("script") and not (publication.out / "site/search/pagefind").exists()
+    assert publication.build("--drafts").exit_code == 0
+    assert sorted(fragments(publication.out / "site")) == ["/p/later/"], "--drafts indexes drafts"
+
+
 def test_two_clean_builds_give_identical_index_files(
     harbor: Publication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -46,7 +46,13 @@ def render_search(site: Site) -> dict[str, bytes]:
 def run_pagefind(
     documents: dict[str, str], language: str, timeout: float = TIMEOUT_SECONDS
 ) -> dict[str, bytes]:
-    """Index `documents` (path -> HTML) and return the bundle (path inside it -> bytes)."""
+    """Index `documents` (path -> HTML) and return the bundle (path inside it -> bytes).
+
+    No documents, no bundle: Pagefind refuses an empty folder, and the search page
+    of a publication with nothing published loads no script.
+    """
+    if not documents:
+        return {}
     from pagefind.service import get_executable  # PAGEFIND_BINARY_PATH, else the pagefind[bin] package
 
     binary = get_executable()
