@@ -21,6 +21,7 @@ from publisher import __version__
 from publisher.clock import BadEpoch, build_now
 from publisher.errors import BuildFailed, WarningsFailed
 from publisher.incremental import fastpath
+from publisher.incremental.outdir import OutputRefused
 from publisher.options import BuildOptions, BuildResult, Progress
 
 PROGRESS_MIN = 50  # a bar for fewer posts would flash and vanish
@@ -142,7 +143,10 @@ def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
             progress=progress,
         )
         try:
-            result = fastpath.try_skip(options, options.now) or full_build(options)
+            result = fastpath.build_or_skip(options, full_build, lambda: waiting(out))
+        except OutputRefused as exc:
+            click.echo(f"Error: {exc}.", err=True)
+            sys.exit(2)
         except WarningsFailed as failure:
             for warning in failure.errors:
                 click.echo(f"warning: {warning}", err=True)
@@ -162,13 +166,19 @@ def run_build(out: Path, write: bool, **flags: Any) -> BuildResult:
             sys.exit(1)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in result.notes:
+        click.echo(note, err=True)
     return result
 
 
-def full_build(options: BuildOptions) -> BuildResult:
-    from publisher.build import build  # the renderers: imported only when there is work
+def waiting(out: Path) -> None:
+    click.echo(f"Waiting for another build into {out.as_posix()} to finish…", err=True)
 
-    return build(options)
+
+def full_build(options: BuildOptions) -> BuildResult:
+    from publisher.build import build_in  # the renderers: imported only when there is work
+
+    return build_in(options)  # build_or_skip has claimed and locked the output folder
 
 
 @contextmanager
@@ -225,8 +235,184 @@ def serve_command(root: Path, drafts: bool, future: bool, base_url: str | None, 
     from publisher.commands.serve import serve
 
     options = BuildOptions(root=root, out=root / "build", drafts=True, future=future, base_url=base_url)
-    serve(options, host, port, lambda line: click.echo(line, err=line.startswith(("posts/", "publication"))))
+    try:
+        serve(
+            options, host, port, lambda line: click.echo(line, err=line.startswith(("posts/", "publication")))
+        )
+    except BuildFailed as failure:  # no publication to serve
+        fail(failure)
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default=None, help="The publication's name.")
+@click.option("--base-url", default=None, help="Where the site will be published, e.g. https://example.org.")
+@click.option("--author", default=None, help="The default author of every post.")
+@click.option("--timezone", default=None, help="IANA time zone, e.g. Europe/Paris.  [default: the system's]")
+@click.option("--from-address", default=None, help="The email's From: 'Name <news@example.org>'.")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def init_command(directory: Path, force: bool, **given: str | None) -> None:
+    """Start a new publication in DIRECTORY: settings, sections, a welcome post, CI."""
+    from publisher.commands import init
+
+    settings = init.Settings(**given)
+    for name, value in given.items():
+        if value is not None and not value.strip():
+            raise click.BadParameter("must not be empty", param_hint=f"--{name.replace('_', '-')}")
+    try:
+        init.check_target(directory, force)  # before asking anything
+    except init.NotEmpty as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+    def ask(prompt: str, default: str, check: Callable[[str], str | None]) -> str:
+        def proc(value: str) -> str:
+            message = check(value)
+            if message is not None:
+                raise click.BadParameter(message)
+            return value
+
+        return str(click.prompt(prompt, default=default, value_proc=proc))
+
+    interactive = sys.stdin.isatty()
+    final = init.complete(settings, ask if interactive else None)
+    try:
+        written = init.init_publication(directory, final, now_or_usage_error(), force=force)
+    except init.InvalidSetting as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.flag) from None
+    except init.NotEmpty as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
+    if not interactive:
+        for flag, value in init.chosen_defaults(settings, final):
+            click.echo(f"Using {flag} {value!r} (not given)")
+    click.echo(f"Created a publication in {directory.as_posix()}:")
+    for path, what in written:
+        click.echo(f"  {path.as_posix()}" + (f" ({what}: it was already there)" if what != "created" else ""))
+    click.echo(
+        "Next: set postal_address and description in publication.toml, then run "
+        f"`publisher build --root {directory.as_posix()}` or `cd {directory.as_posix()} && publisher serve`."
+    )
 
 
 if __name__ == "__main__":
     main()
+
+
+@main.group("import")
+def import_group() -> None:
+    """Bring an archive from Substack, Ghost or WordPress into posts/."""
+
+
+def import_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by the three importers."""
+    for option in reversed(
+        [
+            ROOT_OPTION,
+            click.option("--section", default=None, help="Section folder for posts no --map rule places."),
+            click.option(
+                "--map",
+                "rules",
+                multiple=True,
+                help="tag:NAME=FOLDER, category:NAME=FOLDER, type:NAME=FOLDER.",
+            ),
+            click.option(
+                "--copy-images",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="A folder of the export's downloaded images to copy next to the posts.",
+            ),
+            click.option(
+                "--site-url",
+                default=None,
+                help="The old site's address: for /path links and images, links between posts "
+                "and Ghost's __GHOST_URL__.",
+            ),
+            click.option("--force", is_flag=True, help="Overwrite posts an earlier import wrote."),
+            click.option("--dry-run", is_flag=True, help="Print the plan; write nothing."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+EXPORT_ARGUMENT = click.argument("export", type=click.Path(exists=True, path_type=Path))
+
+
+@import_group.command("substack")
+@import_options
+@click.option(
+    "--include",
+    multiple=True,
+    type=click.Choice(["podcast", "thread", "page"]),
+    help="Also import these types.",
+)
+@EXPORT_ARGUMENT
+def import_substack(export: Path, include: tuple[str, ...], **flags: Any) -> None:
+    """Import a Substack export: its .zip, or the folder it unpacks to."""
+    run_import_command("substack", export, set(include), **flags)
+
+
+@import_group.command("ghost")
+@import_options
+@click.option("--include", multiple=True, type=click.Choice(["page"]), help="Also import pages.")
+@EXPORT_ARGUMENT
+def import_ghost(export: Path, include: tuple[str, ...], **flags: Any) -> None:
+    """Import a Ghost JSON export."""
+    run_import_command("ghost", export, set(include), **flags)
+
+
+@import_group.command("wordpress")
+@import_options
+@click.option("--include", multiple=True, type=click.Choice(["page"]), help="Also import pages.")
+@EXPORT_ARGUMENT
+def import_wordpress(export: Path, include: tuple[str, ...], **flags: Any) -> None:
+    """Import a WordPress export (WXR .xml)."""
+    run_import_command("wordpress", export, set(include), **flags)
+
+
+def run_import_command(platform: str, export: Path, include: set[str], **flags: Any) -> None:
+    from publisher.commands.import_archive import read_export, run_import
+    from publisher.content.config import load_publication
+    from publisher.importers.model import ExportUnreadable
+    from publisher.importers.plan import BadOption, Rule, Settings, check_settings
+
+    root: Path = flags["root"]
+    try:
+        publication = load_publication(root)
+    except BuildFailed as failure:
+        fail(failure, "Cannot import")
+    try:
+        rules = [Rule.parse(rule) for rule in flags["rules"]]
+    except BadOption as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
+    settings = Settings(
+        root=root,
+        publication=publication,
+        now=now_or_usage_error(),
+        section=flags["section"],
+        rules=rules,
+        copy_images=flags["copy_images"],
+        force=flags["force"],
+    )
+    try:
+        check_settings(settings)
+        exported = read_export(platform, export, include, flags["site_url"])
+        report = run_import(exported, settings, flags["dry_run"])
+    except ExportUnreadable as exc:
+        click.echo(f"Error: {export}: {exc}", err=True)
+        sys.exit(1)
+    except BadOption as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
+    for line in report.lines:
+        click.echo(line, err=line.startswith(("warning:", "error:")))
+    if report.problems:
+        sys.exit(1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ from pydantic import ValidationError, field_validator, model_validator
 
 from publisher.content.validation import Loc, StrictModel, to_content_errors
 from publisher.errors import BuildFailed, ContentError
+from publisher.paths import STATIC_DIR, template_dirs
 
 CONFIG_NAME = "publication.toml"
 FOLDER_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -183,6 +185,43 @@ class FeedSettings(StrictModel):
         return value
 
 
+SITE_FILE_HELP = "must be a path in the site, e.g. static/logo.png (in templates/static/), or an https:// URL"
+
+
+def _site_file_or_url(value: str | None) -> str | None:
+    """A file of the built site such as `static/logo.png`, or an https URL; nothing that breaks out."""
+    if value is None:
+        return None
+    value = value.strip()
+    if "://" in value:
+        if not re.match(r"^https://[^\s\"<>]+$", value):
+            raise ValueError(SITE_FILE_HELP)
+        return value
+    parts = value.lstrip("/").split("/")
+    if not value or re.search(r"[\s\"<>?#\\]", value) or ".." in parts or ":" in value:
+        raise ValueError(SITE_FILE_HELP)
+    return value.lstrip("/")
+
+
+class Author(StrictModel):
+    """A person in bylines: `name` as posts' `authors` and `author` spell it, and an optional avatar."""
+
+    name: str
+    avatar: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("avatar")
+    @classmethod
+    def _avatar(cls, value: str | None) -> str | None:
+        return _site_file_or_url(value)
+
+
 class SearchSettings(StrictModel):
     """Whether the build writes the `/search/` page and its Pagefind index."""
 
@@ -205,6 +244,13 @@ class Publication(StrictModel):
     email: EmailSettings
     feeds: FeedSettings = FeedSettings()
     search: SearchSettings = SearchSettings()
+    logo: str | None = None  # a file in the site or an https URL, shown in the masthead
+    authors: list[Author] = []
+
+    @field_validator("logo")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        return _site_file_or_url(value)
 
     @field_validator("base_url")
     @classmethod
@@ -234,7 +280,14 @@ class Publication(StrictModel):
         folders = [s.folder for s in self.sections]
         if len(folders) != len(set(folders)):
             raise ValueError("two sections share a folder")
+        names = [a.name for a in self.authors]
+        if len(names) != len(set(names)):
+            raise ValueError("two [[authors]] share a name")
         return self
+
+    def author_named(self, name: str) -> Author:
+        """The `[[authors]]` entry for a byline name, or a plain one without an avatar."""
+        return next((a for a in self.authors if a.name == name), Author(name=name))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -261,15 +314,40 @@ def load_publication(root: Path, base_url: str | None = None) -> Publication:
         raise BuildFailed([ContentError(shown, line, "(file)", f"invalid TOML: {exc}")]) from None
     if base_url is not None:
         data["base_url"] = base_url
+    lines = toml_key_lines(text)
+
+    def line_of(loc: Loc) -> int:
+        return _closest_line(lines, loc)
+
     try:
-        return Publication.model_validate(data)
+        publication = Publication.model_validate(data)
     except ValidationError as exc:
-        lines = toml_key_lines(text)
-
-        def line_of(loc: Loc) -> int:
-            return _closest_line(lines, loc)
-
         raise BuildFailed(to_content_errors(exc, shown, line_of, Publication)) from None
+    missing = missing_site_files(publication, root, line_of)
+    if missing:
+        raise BuildFailed(missing)
+    return publication
+
+
+def missing_site_files(
+    publication: Publication, root: Path, line_of: Callable[[Loc], int]
+) -> list[ContentError]:
+    """`logo` and avatars that name a site file no template folder holds: a broken image on every page."""
+    wanted: list[tuple[Loc, str]] = []
+    if publication.logo:
+        wanted.append((("logo",), publication.logo))
+    wanted += [(("authors", i, "avatar"), a.avatar) for i, a in enumerate(publication.authors) if a.avatar]
+    folders = template_dirs(root)
+    errors = []
+    for loc, path in wanted:
+        static = path.startswith(f"{STATIC_DIR}/")  # only templates/static/ is copied into the site
+        if "://" in path or (static and any((folder / path).is_file() for folder in folders)):
+            continue
+        field = f"{loc[0]}[{loc[1]}].{loc[2]}" if len(loc) == 3 else str(loc[0])
+        where = f"templates/{path}" if static else f"templates/{STATIC_DIR}/ and write {STATIC_DIR}/…"
+        message = f"{path!r} is not in the site: put the file in {where}"
+        errors.append(ContentError(CONFIG_NAME, line_of(loc), field, message))
+    return errors
 
 
 def _decode_error_line(message: str) -> int:
