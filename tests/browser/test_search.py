@@ -71,7 +71,8 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     sites = {}
     for prefix in PREFIXES:
         out = publication.root / f"build{prefix.replace('/', '-')}"
-        build(BuildOptions(root=publication.root, out=out, base_url=BASE_URL + prefix))
+        # jobs=1: no worker processes forked from a test process that runs Playwright's threads
+        build(BuildOptions(root=publication.root, out=out, base_url=BASE_URL + prefix, jobs=1))
         sites[prefix] = out / "site"
     return sites
 
