@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/bench.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generator import NAMES
-from benchmarks.report import machine, scaling, table, targets, versions
+from benchmarks.report import machine, scaling, search_cost, search_line, table, targets, versions
 from benchmarks.runners import Bench, measure
 
 
@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = Bench(work, args.posts, args.seed, use_pelican, use_hugo)
         markdown_mb = sum(f.stat().st_size for f in bench.files) / 1_000_000
         results = measure(bench, args.runs)
+        search = search_cost(results, bench)
         checks = targets(results)
         scaled = (
             scaling(work, args.posts, args.seed, args.runs, results["publisher"]["cold"])
@@ -88,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind, m in measures.items()
     ]
     print(f"\nCPU seconds, user + system (medians; the targets judge wall time): {', '.join(cpu)}")
+    if search:
+        print(f"\n{search_line(search, results, args.posts)}")
     if scaled:
         print(
             f"\nScaling, publisher cold build {scaled['posts']:,} vs {args.posts:,} posts: "
@@ -106,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "targets": [
                 {"name": t.name, "value": t.value, "limit": t.limit, "result": t.result} for t in checks
             ],
+            "search": search,
             "scaling": scaled,
             "total_seconds": total,
         }

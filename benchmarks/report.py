@@ -153,10 +153,35 @@ def table(results: dict[str, dict[str, Measure]], checks: list[Target]) -> str:
     return "\n".join(lines)
 
 
+def search_cost(results: dict[str, dict[str, Measure]], bench: Bench) -> dict[str, Any] | None:
+    """What the search index adds: time to a cold build and to a one-post edit, and its size."""
+    pub = results["publisher"]
+    if "cold_no_search" not in pub:
+        return None
+    files, size = bench.search_index()
+    return {
+        "cold_seconds": pub["cold"].seconds - pub["cold_no_search"].seconds,
+        "one_edit_seconds": pub["one_edit"].seconds - pub["one_edit_no_search"].seconds,
+        "files": files,
+        "bytes": size,
+    }
+
+
+def search_line(cost: dict[str, Any], results: dict[str, dict[str, Measure]], posts: int) -> str:
+    pub = results["publisher"]
+    return (
+        f"Search index (Pagefind), {posts:,} posts: cold build {pub['cold'].seconds:.2f} s with search, "
+        f"{pub['cold_no_search'].seconds:.2f} s without (+{cost['cold_seconds']:.2f} s); one-post edit "
+        f"{pub['one_edit'].seconds:.2f} s with, {pub['one_edit_no_search'].seconds:.2f} s without "
+        f"(+{cost['one_edit_seconds']:.2f} s); search/ holds {cost['files']:,} files, "
+        f"{cost['bytes'] / 1_000_000:.1f} MB"
+    )
+
+
 def scaling(work: Path, posts: int, seed: int, runs: int, base: Measure) -> dict[str, Any]:
     """publisher's cold build at 10 × the posts, against the one just measured."""
     print(f"Scaling: generating {10 * posts:,} posts", file=sys.stderr, flush=True)
-    big = Bench(work / "scaling", 10 * posts, seed, use_pelican=False, use_hugo=False)
+    big = Bench(work / "scaling", 10 * posts, seed, use_pelican=False, use_hugo=False, search_cost=False)
     cold = Measure()
     for number in range(1, runs + 1):
         cold.runs.append(big.publisher_cold())

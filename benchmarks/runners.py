@@ -116,32 +116,57 @@ def count_post_pages(site: Path) -> int:
     return sum(1 for _ in site.glob("p/*/index.html"))
 
 
-class Bench:
-    """The three tools' builds of one generated publication, under a work folder."""
+SEARCH_OFF = "\n[search]\nenabled = false\n"
 
-    def __init__(self, work: Path, posts: int, seed: int, use_pelican: bool, use_hugo: bool) -> None:
+
+class Bench:
+    """The three tools' builds of one generated publication, under a work folder.
+
+    With `search_cost`, publisher also builds a copy of the publication with search turned off,
+    so the report can say what the search index adds.
+    """
+
+    def __init__(
+        self, work: Path, posts: int, seed: int, use_pelican: bool, use_hugo: bool, search_cost: bool = True
+    ) -> None:
         self.work = work
         self.posts = posts
         self.pub = work / "publisher"
         self.files = generate(self.pub, posts, seed)
+        self.plain: Path | None = None
+        if search_cost:
+            self.plain = work / "publisher-no-search"
+            shutil.copytree(self.pub, self.plain)
+            with (self.plain / "publication.toml").open("a", encoding="utf-8") as config:
+                config.write(SEARCH_OFF)
         self.pelican = to_pelican(self.pub, work / "pelican") if use_pelican else None
         self.hugo = to_hugo(self.pub, work / "hugo") if use_hugo else None
         self.out = work / "out"
 
-    def publisher(self) -> Run:
-        command = [sys.executable, "-m", "publisher", "build", "--root", str(self.pub), "--out"]
-        run = timed([*command, str(self.out / "publisher")])
-        self.check("publisher", self.out / "publisher" / "site")
+    def publisher(self, search: bool = True) -> Run:
+        root, name = (self.pub, "publisher") if search else (self.plain, "publisher-no-search")
+        assert root is not None
+        command = [sys.executable, "-m", "publisher", "build", "--root", str(root), "--out"]
+        run = timed([*command, str(self.out / name)])
+        self.check("publisher", self.out / name / "site")
         return run
 
-    def publisher_cold(self) -> Run:
-        shutil.rmtree(self.out / "publisher", ignore_errors=True)  # the cache goes with it
-        return self.publisher()
+    def publisher_cold(self, search: bool = True) -> Run:
+        shutil.rmtree(self.out / ("publisher" if search else "publisher-no-search"), ignore_errors=True)
+        return self.publisher(search)  # the cache went with the output folder
 
     def edit_one_post(self, number: int) -> None:
-        """Append a sentence to the middle post, as an author fixing a typo would."""
-        with self.files[len(self.files) // 2].open("a", encoding="utf-8") as file:
-            file.write(f"\nEdited for the benchmark, pass {number}: one more sentence at the end.\n")
+        """Append a sentence to the middle post, as an author fixing a typo would (in both copies)."""
+        middle = self.files[len(self.files) // 2]
+        copies = [middle] + ([self.plain / middle.relative_to(self.pub)] if self.plain else [])
+        for post in copies:
+            with post.open("a", encoding="utf-8") as file:
+                file.write(f"\nEdited for the benchmark, pass {number}: one more sentence at the end.\n")
+
+    def search_index(self) -> tuple[int, int]:
+        """Files and bytes of the search index of the last build with search."""
+        files = [p for p in (self.out / "publisher" / "site" / "search").rglob("*") if p.is_file()]
+        return len(files), sum(p.stat().st_size for p in files)
 
     def pelican_cold(self) -> Run:
         assert self.pelican is not None
@@ -186,22 +211,34 @@ def measure(bench: Bench, runs: int) -> dict[str, dict[str, Measure]]:
     if bench.hugo is not None:
         results["hugo"] = {"cold": Measure()}
         tools.append(("hugo", bench.hugo_cold))
+    if bench.plain is not None:
+        results["publisher"]["cold_no_search"] = Measure()
     for number in range(1, runs + 1):
         for name, build in tools:
             run = build()
             results[name]["cold"].runs.append(run)
             progress(f"{name} cold {number}/{runs}", run)
+        if bench.plain is not None:
+            run = bench.publisher_cold(search=False)
+            results["publisher"]["cold_no_search"].runs.append(run)
+            progress(f"publisher cold, no search {number}/{runs}", run)
     results["publisher"]["no_change"] = Measure()
     for number in range(1, runs + 1):
         run = bench.publisher()
         results["publisher"]["no_change"].runs.append(run)
         progress(f"publisher no-change {number}/{runs}", run)
     results["publisher"]["one_edit"] = Measure()
+    if bench.plain is not None:
+        results["publisher"]["one_edit_no_search"] = Measure()
     for number in range(1, runs + 1):
         bench.edit_one_post(number)
         run = bench.publisher()
         results["publisher"]["one_edit"].runs.append(run)
         progress(f"publisher one-post edit {number}/{runs}", run)
+        if bench.plain is not None:
+            run = bench.publisher(search=False)
+            results["publisher"]["one_edit_no_search"].runs.append(run)
+            progress(f"publisher one-post edit, no search {number}/{runs}", run)
     return results
 
 

@@ -39,6 +39,7 @@ from publisher.render.email.parts import GMAIL_CLIP_BYTES
 from publisher.render.redirects import redirect_jobs
 from publisher.render.site import Job, make_environment, output_path, site_jobs, template_dirs
 from publisher.render.template_errors import guarded, template_error, template_file_errors
+from publisher.search.documents import search_key
 
 if TYPE_CHECKING:
     from publisher.render.email.renderer import EmailRenderer
@@ -115,6 +116,8 @@ def build_in(options: BuildOptions) -> BuildResult:
         moved_names = {job.name for job in moved}  # redirect pages are not pages of the site
         feed_key = _feed_key(site, web, files, now)
         feeds = writer.many("site/", feed_key, lambda: _render_feeds(site, cache, now))
+        if publication.search.enabled and options.write:  # Pagefind checks nothing of the author's
+            writer.many("site/", search_key(site, settings), lambda: _render_search(site))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress, files)
         emails.run()
         warnings.extend(emails.warnings)
@@ -443,6 +446,16 @@ def _render_feeds(site: Site, cache: BuildCache, now: datetime) -> dict[str, byt
         files = render_feeds(site, cache.feed_html, used, empty_date=now)
     cache.feed_html = used  # keep what these feeds hold, nothing older
     return files
+
+
+def _render_search(site: Site) -> dict[str, bytes]:
+    from publisher.search.indexer import IndexFailed, render_search  # Pagefind: only when posts changed
+
+    try:
+        return render_search(site)
+    except IndexFailed as error:
+        reason = f"{error}; reinstall publisher, which brings Pagefind, or turn search off: enabled = false"
+        raise BuildFailed([ContentError(CONFIG_NAME, 1, "search", reason)]) from None
 
 
 def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:

@@ -540,7 +540,7 @@ def test_bad_redirects_are_errors_with_their_lines(publication: Publication) -> 
     publication.write("redirects.txt", "/old/ /p/hello/\n")
     assert publication.build("--quiet").exit_code == 0
     assert (publication.out / "site/_redirects").read_text() == "/old/ /p/hello/ 301\n"
-    assert publication.build("--quiet").stdout.startswith("Built 1 posts: 8 pages")  # not counting redirects
+    assert publication.build("--quiet").stdout.startswith("Built 1 posts: 9 pages")  # not counting redirects
 
 
 # --- an imported archive builds like any other ------------------------------------------------

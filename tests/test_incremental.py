@@ -44,7 +44,7 @@ def test_a_no_change_rebuild_touches_nothing(sample: Publication) -> None:
     result = sample.build("--verbose")
     assert result.exit_code == 0
     assert "wrote " not in result.stdout
-    assert result.stdout.startswith("Built 5 posts: 19 pages, 9 feeds, 5 emails in ")
+    assert result.stdout.startswith("Built 5 posts: 20 pages, 9 feeds, 5 emails in ")
     assert "s (0 rebuilt, 5 cached)\n" in result.stdout
     assert mtimes(sample.out) == before
 

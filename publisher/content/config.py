@@ -375,6 +375,12 @@ class SubscriptionSettings(StrictModel):
         return value.rstrip("/")
 
 
+class SearchSettings(StrictModel):
+    """Whether the build writes the `/search/` page and its Pagefind index."""
+
+    enabled: bool = True
+
+
 class Publication(StrictModel):
     """Everything a build needs to know about the publication."""
 
@@ -390,6 +396,7 @@ class Publication(StrictModel):
     subscribe: Subscribe
     email: EmailSettings
     feeds: FeedSettings = FeedSettings()
+    search: SearchSettings = SearchSettings()
     logo: str | None = None  # a file in the site or an https URL, shown in the masthead
     authors: list[Author] = []
 

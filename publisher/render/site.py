@@ -151,6 +151,11 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
         years=_by_year(site.entries, zone),
     )
     page(site.url("404.html"), "404.html", "", in_sitemap=False)
+    if publication.search.enabled:
+        from publisher.search.documents import BUNDLE, PAGE  # search.documents imports this module
+
+        published = bool(site.entries)  # with nothing published, the page says so instead of searching
+        page(site.url(PAGE), "search.html", published, in_sitemap=False, bundle=site.url(BUNDLE))
 
     def text(template: str, **context: object) -> Callable[[], bytes]:
         return lambda: env.get_template(template).render(**context).encode("utf-8")

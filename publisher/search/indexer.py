@@ -1,0 +1,98 @@
+"""Run Pagefind over the posts' search documents and collect the bundle it writes.
+
+The documents go to a scratch folder, the Pagefind binary (from the
+`pagefind[bin]` package, found the way its Python API finds it) indexes that
+folder in one run and writes the bundle to another scratch folder, and the
+bundle is read back: nothing touches the output folder, which the build
+stages as usual.
+
+Pagefind's Python `PagefindIndex` is not used: it drives the binary's service
+mode, which answers "files written" while its writes are still in flight and
+is then killed by the API, so under load a file could be read, or left,
+empty (this suite saw an empty `pagefind-entry.json`). Its answers are also
+read 0.1 s apart, so one request per post would cost 100 s for 1,000 posts.
+The command line finishes every write before it exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from publisher.content.resolve import Site
+from publisher.incremental.output import safe_relative
+from publisher.search.canonical import ENTRY, UnexpectedFormat, canonical_bundle
+from publisher.search.documents import BUNDLE, index_documents
+
+# Pagefind's ready-made interfaces: the search page uses its JavaScript API with its own markup.
+UI_FILES = re.compile(r"^pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)$")
+TIMEOUT_SECONDS = 600.0
+
+
+class IndexFailed(Exception):
+    """Pagefind could not be started, failed, or wrote something unexpected."""
+
+
+def render_search(site: Site) -> dict[str, bytes]:
+    """The search bundle, by path in the site (`search/pagefind/pagefind.js`, ...)."""
+    files = run_pagefind(index_documents(site), site.publication.language)
+    return {BUNDLE + name: data for name, data in files.items()}
+
+
+def run_pagefind(
+    documents: dict[str, str], language: str, timeout: float = TIMEOUT_SECONDS
+) -> dict[str, bytes]:
+    """Index `documents` (path -> HTML) and return the bundle (path inside it -> bytes).
+
+    No documents, no bundle: Pagefind refuses an empty folder, and the search page
+    of a publication with nothing published loads no script.
+    """
+    if not documents:
+        return {}
+    from pagefind.service import get_executable  # PAGEFIND_BINARY_PATH, else the pagefind[bin] package
+
+    binary = get_executable()
+    if binary is None or not binary.is_file():
+        raise IndexFailed(f"the Pagefind binary is missing{f' ({binary})' if binary else ''}")
+    with tempfile.TemporaryDirectory(prefix="publisher-search-") as scratch:
+        pages, bundle = Path(scratch, "pages"), Path(scratch, "bundle")
+        pages.mkdir()
+        for name, html in documents.items():
+            target = pages / safe_relative(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+        command = [str(binary), "--site", str(pages), "--output-path", str(bundle)]
+        command += ["--force-language", language, "--quiet"]
+        # Pagefind reads settings from PAGEFIND_* variables and pagefind.yml in its folder;
+        # neither may change what a build writes.
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
+        try:
+            done = subprocess.run(
+                command, cwd=scratch, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise IndexFailed(f"Pagefind did not finish within {timeout:g} s") from None
+        except OSError as error:
+            raise IndexFailed(f"Pagefind could not start: {error}") from None
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).strip().splitlines()
+            raise IndexFailed(
+                f"Pagefind exited with status {done.returncode}{': ' + said[-1] if said else ''}"
+            )
+        files = {
+            path.relative_to(bundle).as_posix(): path.read_bytes()
+            for path in sorted(bundle.rglob("*"))
+            if path.is_file() and not UI_FILES.match(path.name)
+        }
+    try:
+        canonical = canonical_bundle(files)
+    except UnexpectedFormat as error:
+        raise IndexFailed(f"Pagefind wrote an index this version of publisher cannot read: {error}") from None
+    indexed = sum(info["page_count"] for info in json.loads(canonical[ENTRY])["languages"].values())
+    if indexed != len(documents):
+        raise IndexFailed(f"Pagefind indexed {indexed} of {len(documents)} posts")
+    return canonical
