@@ -24,16 +24,19 @@ from publisher.clock import build_now
 from publisher.content.checks import broken_anchors, editorial_warnings
 from publisher.content.config import CONFIG_NAME, load_publication
 from publisher.content.markup import Body, BodyRenderer
-from publisher.content.posts import Post, load_posts
+from publisher.content.posts import POSTS_DIR, Post, load_posts
+from publisher.content.redirects import read_redirects
 from publisher.content.resolve import BodyContext, Entry, Site, render_body, resolve
 from publisher.errors import BuildFailed, ContentError, WarningsFailed
 from publisher.incremental import fastpath
-from publisher.incremental.cache import BuildCache
+from publisher.incremental.cache import BuildCache, FileDigests
 from publisher.incremental.fingerprint import code_digest, digest, entry_page_digest, files_digest
 from publisher.incremental.output import Staging
 from publisher.options import BuildOptions, BuildResult, Progress
 from publisher.parallel import available_cores, run_in_order
+from publisher.paths import STATIC_DIR
 from publisher.render.email.parts import GMAIL_CLIP_BYTES
+from publisher.render.redirects import redirect_jobs
 from publisher.render.site import Job, make_environment, output_path, site_jobs, template_dirs
 from publisher.render.template_errors import guarded, template_error
 
@@ -44,17 +47,25 @@ EMAIL_TEMPLATES = "email/"
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the publication at `options.root` into `options.out`."""
+    """Build the publication at `options.root` into `options.out`, claiming and locking it first."""
+    return fastpath.build_or_skip(options, build_in)
+
+
+def build_in(options: BuildOptions) -> BuildResult:
+    """Build into an output folder the caller has claimed and locked (see `build`)."""
     started = time.perf_counter()
     now = options.now or build_now()
     inputs = fastpath.inputs_digest(options.root, options.out, fastpath.options_key(options))
-    cache = BuildCache() if options.clean else BuildCache.load(options.out)
-    cache.code = code_digest()
     jobs = options.jobs or available_cores()
 
     # 1. load: files -> validated posts
     publication = load_publication(options.root, options.base_url)
+    cache = BuildCache() if options.clean else BuildCache.load(options.out, options.root, publication)
+    cache.code = code_digest()
+    files = FileDigests(options.root, cache.files)
     posts, errors = load_posts(options.root, publication, cache.posts)
+    redirects = read_redirects(options.root)
+    errors.extend(redirects.errors() + redirects.unknown_posts({post.slug for post in posts}))
 
     # 2. resolve: links, sections, related posts, rendered bodies
     bodies = _BodyCache(cache, options.out, jobs, options.progress)
@@ -82,11 +93,17 @@ def build(options: BuildOptions) -> BuildResult:
     web = digest(settings, files_digest(template_dirs(options.root), exclude=EMAIL_TEMPLATES))
     mail = digest(settings, files_digest(template_dirs(options.root), include=EMAIL_TEMPLATES))
     staging = Staging(options.out, ["site", "email"], cache.outputs.files) if options.write else None
+    notes = [cache.note] if cache.note else []
     try:
         writer = _Writer(staging, cache, options.out, options.root)
-        pages = writer.jobs("site/", site_jobs(site, env, web), jobs, options.progress)
-        feeds = writer.many("site/", _feed_key(site, web), lambda: _render_feeds(site, cache))
-        emails = _EmailStage(site, env, mail, writer, jobs, options.progress)
+        page_jobs = site_jobs(site, env, web)
+        moved, clashes = redirect_jobs(site, redirects.entries, {job.name for job in page_jobs}, web)
+        if clashes:
+            raise BuildFailed(clashes)
+        pages = writer.jobs("site/", page_jobs + moved, jobs, options.progress)
+        moved_names = {job.name for job in moved}  # redirect pages are not pages of the site
+        feeds = writer.many("site/", _feed_key(site, web, files), lambda: _render_feeds(site, cache))
+        emails = _EmailStage(site, env, mail, writer, jobs, options.progress, files)
         emails.run()
         warnings.extend(emails.warnings)
         if options.strict and warnings:
@@ -94,17 +111,8 @@ def build(options: BuildOptions) -> BuildResult:
 
         # 4. write: everything at once, or nothing
         if staging is not None:
+            fastpath.forget(options.out)  # the record describes the output about to be replaced
             staging.commit()
-            parsed = {post.digest: post for post in posts}
-            if (
-                staging.started
-                or parsed.keys() != cache.posts.keys()
-                or bodies.kept.keys() != cache.bodies.keys()
-            ):
-                cache.outputs.files = writer.outputs
-                cache.posts = parsed
-                cache.bodies = bodies.kept
-                cache.save(options.out)
     except TemplateError as exc:
         if staging is not None:
             staging.abort()
@@ -118,7 +126,7 @@ def build(options: BuildOptions) -> BuildResult:
     warnings.sort()
     result = BuildResult(
         posts=len(site.entries),
-        pages=sum(1 for name in pages if name.endswith(".html")),
+        pages=sum(1 for name in pages if name.endswith(".html") and name not in moved_names),
         files=len(writer.outputs),
         seconds=time.perf_counter() - started,
         out=options.out,
@@ -127,9 +135,31 @@ def build(options: BuildOptions) -> BuildResult:
         warnings=warnings,
         rebuilt=len(rebuilt & {e.slug for e in site.entries}),
         written=staging.written if staging is not None else [],
+        notes=notes,
     )
     if staging is not None:
-        fastpath.save(options.out, _record(inputs, options, now, posts, site, writer, result))
+        # The new output is in place: a failure from here on costs the next build time, nothing else.
+        try:
+            parsed = {post.digest: post for post in posts}
+            if (
+                staging.started
+                or cache.note
+                or parsed.keys() != cache.posts.keys()
+                or bodies.kept.keys() != cache.bodies.keys()
+                or files.used != cache.files
+            ):
+                cache.outputs.files = writer.outputs
+                cache.posts = parsed
+                cache.bodies = bodies.kept
+                cache.files = files.used
+                cache.save(options.out, options.root)
+            fastpath.save(options.out, _record(inputs, options, now, posts, site, writer, result))
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            result.notes.append(
+                f"warning: the build cache could not be saved ({exc.strerror or exc}{where}); "
+                "the new output is in place; the next build may render more than it needs to"
+            )
     return result
 
 
@@ -156,12 +186,13 @@ def _record(
     return fastpath.Record(inputs, due_from, due_until, dict(writer.outputs), list(result.warnings), counts)
 
 
-def _feed_key(site: Site, web: str) -> str:
+def _feed_key(site: Site, web: str, files: FileDigests) -> str:
     """Feeds show every post's full HTML and its cover's size."""
+    entries = site.entries
     return digest(
         web,
         "feeds",
-        [(entry_page_digest(e), [(str(p), p.stat().st_size) for p in e.assets]) for e in site.entries],
+        [(entry_page_digest(e), [(files.relative(p), files(p)) for p in sorted(e.assets)]) for e in entries],
     )
 
 
@@ -182,14 +213,7 @@ class _BodyCache:
         for index, entry in enumerate(entries):
             key = self._key(entry, context)
             cached = self.cache.bodies.get(key)
-            html_file = BuildCache.html_file(self.out, key)
-            if (
-                cached is not None
-                and self._still_valid(cached, context)
-                and (cached.html_text is not None or html_file.exists())
-            ):
-                if cached.html_text is None:
-                    cached.html_file = html_file
+            if cached is not None and self._still_valid(cached, context) and self._has_html(cached):
                 results.append(cached)
             else:
                 results.append(None)
@@ -207,16 +231,30 @@ class _BodyCache:
             self.kept[self._key(entry, context)] = body
         return bodies
 
+    def _has_html(self, cached: Body) -> bool:
+        """Read a cached body's HTML from disk; only a file that passes its digest is used."""
+        if cached.html_text is None:
+            cached.html_text = BuildCache.read_html(self.out, cached)
+        return cached.html_text is not None
+
     @staticmethod
     def _key(entry: Entry, context: BodyContext) -> str:
-        return digest(entry.post.digest, str(context.posts_root), context.media_url)
+        """The post's bytes and where media go; paths are relative, so a moved publication keeps it."""
+        return digest(entry.post.digest, context.media_url)
 
     @staticmethod
     def _still_valid(cached: Body, context: BodyContext) -> bool:
+        """Links still point where they did; each image is still a usable file inside posts/."""
         urls = context.urls_by_name
         return all(urls.get(target) == url for target, url in cached.links.items()) and all(
-            os.path.isfile(target) == existed for target, existed in cached.checked_images.items()
+            _usable_image(target, context.posts_root) == existed
+            for target, existed in cached.checked_images.items()
         )
+
+
+def _usable_image(target: str, posts_root: Path) -> bool:
+    """As `asset_url` decides it: a file whose real path is inside posts/ (no symlink out)."""
+    return os.path.isfile(target) and Path(target).resolve().is_relative_to(posts_root)
 
 
 class _Writer:
@@ -229,6 +267,9 @@ class _Writer:
         self.out = out
         self.outputs: dict[str, tuple[str, int, int]] = {}
         self.rendered: set[str] = set()
+        # where copied files may really come from: posts/ and each templates/static/
+        self.allowed = [(root / POSTS_DIR).resolve()]
+        self.allowed += [(folder / STATIC_DIR).resolve() for folder in template_dirs(root)]
 
     def unchanged(self, name: str, key: str) -> bool:
         return self.staging is not None and self.previous.unchanged(self.out, name, key)
@@ -248,6 +289,16 @@ class _Writer:
     def jobs(self, prefix: str, jobs: list[Job], workers: int, progress: Progress | None) -> list[str]:
         """Keep or render each job; the ones to render go to worker processes."""
         todo = []
+        seen: set[str] = set()
+        unique = []
+        for job in jobs:
+            if job.name not in seen:  # two posts may show the same image: copy it once
+                seen.add(job.name)
+                unique.append(job)
+        jobs = unique
+        outside = [self._outside(job) for job in jobs if job.source is not None]
+        if any(outside):
+            raise BuildFailed([problem for problem in outside if problem is not None])
         for job in jobs:
             if self.unchanged(prefix + job.name, job.key):
                 self.keep(prefix + job.name, job.key)
@@ -266,6 +317,19 @@ class _Writer:
         if problems:
             raise BuildFailed(problems)
         return [job.name for job in jobs]
+
+    def _outside(self, job: Job) -> ContentError | None:
+        """A copied file must really be inside posts/ or a templates/static/ folder, every build."""
+        assert job.source is not None
+        real = job.source.resolve()
+        if any(real.is_relative_to(folder) for folder in self.allowed) and real.is_file():
+            return None
+        try:
+            shown = job.source.relative_to(self.root).as_posix()
+        except ValueError:
+            shown = str(job.source)
+        message = "is a symbolic link to a file outside posts/ and templates/static/; refusing to publish it"
+        return ContentError(shown, 1, "(file)", message)
 
     def many(self, prefix: str, key: str, render: Callable[[], dict[str, bytes]]) -> list[str]:
         """Several files made in one go (the feeds), kept or rendered together."""
@@ -291,8 +355,16 @@ class _EmailStage:
     SUFFIXES = (".html", ".txt", ".eml")
 
     def __init__(
-        self, site: Site, env: object, mail: str, writer: _Writer, jobs: int, progress: Progress | None
+        self,
+        site: Site,
+        env: object,
+        mail: str,
+        writer: _Writer,
+        jobs: int,
+        progress: Progress | None,
+        files: FileDigests,
     ) -> None:
+        self.files = files
         self.site = site
         self.env = env
         self.mail = mail
@@ -303,7 +375,7 @@ class _EmailStage:
         self.rebuilt: set[str] = set()
 
     def key(self, entry: Entry) -> str:
-        images = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(entry.assets)]
+        images = [(self.files.relative(p), self.files(p)) for p in sorted(entry.assets)]
         return digest(self.mail, entry_page_digest(entry), images)
 
     def run(self) -> None:

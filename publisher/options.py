@@ -47,6 +47,7 @@ class BuildResult:
     warnings: list[ContentError] = field(default_factory=list)
     rebuilt: int = 0  # posts whose page, body or email was rendered again
     written: list[str] = field(default_factory=list)  # output files whose bytes changed
+    notes: list[str] = field(default_factory=list)  # one-line notes about the cache, for stderr
 
     def summary(self) -> str:
         feeds = f", {self.feeds:,} feeds" if self.feeds else ""

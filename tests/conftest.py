@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -36,6 +37,19 @@ def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_site(sample_out: Path) -> Path:
     return sample_out / "site"
+
+
+def output_files(out: Path) -> dict[str, bytes]:
+    """Every file a reader of `out/site/` and `out/email/` sees (through the generation links)."""
+    files = {}
+    for tree in ("site", "email"):
+        folder = out / tree
+        if folder.is_dir():
+            for directory, _, names in os.walk(folder):
+                for name in names:
+                    path = Path(directory, name)
+                    files[path.relative_to(out).as_posix()] = path.read_bytes()
+    return dict(sorted(files.items()))
 
 
 def run(*args: str) -> Result:

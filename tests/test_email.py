@@ -176,15 +176,20 @@ def test_nothing_a_mail_client_would_block(sample_out: Path) -> None:
 
 
 def test_images_have_alt_width_and_shrink_to_fit(sample_out: Path) -> None:
-    soup = soup_of(sample_out / "email/the-permit-bottleneck.html")
-    images = soup.find_all("img")
-    assert len(images) == 2  # the cover and the chart in the body
-    for image in images:
-        assert image.get("alt"), image
-        assert image["width"] == "536"  # the 1200 px chart, at the column's width
-        assert style_of(image)["max-width"] == "100%"
-        assert style_of(image)["height"] == "auto"
-        assert image["src"] == "https://civicledger.example/media/analyses/permit-wait-times.png"
+    expected = {
+        "the-permit-bottleneck": ["permit-wait-times.png"],  # the cover
+        "who-reads-public-comments": ["comment-arrival-times.png"],  # a chart in the body
+    }
+    for slug, names in expected.items():
+        images = soup_of(sample_out / f"email/{slug}.html").find_all("img")
+        assert [image["src"] for image in images] == [
+            f"https://civicledger.example/media/analyses/{name}" for name in names
+        ]
+        for image in images:
+            assert image.get("alt"), image
+            assert image["width"] == "536"  # the 1200 px chart, at the column's width
+            assert style_of(image)["max-width"] == "100%"
+            assert style_of(image)["height"] == "auto"
 
 
 def test_task_list_checkboxes_become_characters(sample_out: Path) -> None:

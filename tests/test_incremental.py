@@ -6,15 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Publication, run
+from conftest import REPO, Publication, output_files, run
 
 
 def outputs(out: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and ".cache" not in p.relative_to(out).parts
-    }
+    return output_files(out)
 
 
 def mtimes(out: Path) -> dict[str, int]:

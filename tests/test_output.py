@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, Publication
+from conftest import REPO, Publication, output_files
 
 from publisher.build import BuildOptions, build
 from publisher.incremental.output import UnsafePath, safe_relative, write_output
@@ -14,11 +14,7 @@ from publisher.incremental.output import UnsafePath, safe_relative, write_output
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every output file; the build cache is not output."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and ".cache" not in p.relative_to(folder).parts
-    }
+    return output_files(folder)
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, sample_out: Path) -> None:
@@ -63,7 +59,7 @@ def test_pagination(publication: Publication) -> None:
 
     def titles(page: Path) -> list[str]:
         soup = BeautifulSoup(page.read_text(), "html.parser")
-        return [h.get_text(strip=True) for h in soup.select(".card-title")]
+        return [h.get_text(strip=True) for h in soup.select(".lead-title, .card-title")]
 
     assert titles(site / "index.html") == ["Post 5", "Post 4"]
     assert titles(site / "page/2/index.html") == ["Post 3", "Post 2"]
@@ -93,7 +89,7 @@ def test_a_publication_template_overrides_one_default(publication: Publication) 
     assert post.find(id="custom").get_text() == "Custom: One"
     assert post.find("a", class_="skip-link"), "base.html still comes from the defaults"
     home = BeautifulSoup((site / "index.html").read_text(), "html.parser")
-    assert home.find("article", class_="card"), "home.html still comes from the defaults"
+    assert home.find("article", class_="lead"), "home.html still comes from the defaults"
     assert (site / "static/extra.css").read_text() == "p { color: red; }"
     assert (site / "static/style.css").is_file()
 
@@ -130,8 +126,9 @@ def test_a_rebuild_replaces_removed_pages(publication: Publication) -> None:
     gone.unlink()
     assert publication.build().exit_code == 0
     assert not (publication.out / "site/p/two").exists()
-    leftovers = {p.name for p in publication.out.iterdir()} - {"site", "email", ".cache"}
-    assert leftovers == set(), "no staging folders are left behind"
+    names = {p.name for p in publication.out.iterdir()}
+    assert names == {"site", "email", ".cache", ".current", ".generations", ".lock", ".publisher-output"}
+    assert len(list((publication.out / ".generations").iterdir())) == 1, "only the current generation"
 
 
 def test_template_mistakes_are_reported_with_file_and_line(publication: Publication) -> None:
@@ -163,7 +160,8 @@ def test_template_mistakes_are_reported_with_file_and_line(publication: Publicat
 def test_a_disk_problem_is_one_line_not_a_traceback(publication: Publication) -> None:
     publication.post("analyses/one.md", title="One", tags="[a]")
     publication.out.mkdir()
-    (publication.out / ".next").write_text("in the way")  # where the build stages its output
+    (publication.out / ".publisher-output").write_text("an output folder publisher made")
+    (publication.out / ".generations").write_text("in the way")  # where the build stages its output
     result = publication.build()
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: Not a directory: ")

@@ -83,7 +83,8 @@ def test_an_edit_is_served_within_seconds(server: tuple[Publication, int, subpro
     version = get(port, "/_publisher/version")[1]
     publication.post("insights/hello.md", title="Hello", body="Second version, edited.")
     wait_for(lambda: "Second version, edited." in get(port, "/p/hello/")[1], seconds=30)
-    assert get(port, "/_publisher/version")[1] != version, "the open tab sees a new version and reloads"
+    # the page is on disk a moment before the rebuild ends and bumps the version the tab polls
+    wait_for(lambda: get(port, "/_publisher/version")[1] != version, seconds=10)
 
 
 def test_a_broken_post_shows_the_error_and_the_server_stays_up(
@@ -133,3 +134,87 @@ def test_the_reload_script_never_reaches_build_output(publication: Publication) 
     for file in publication.out.rglob("*"):
         if file.is_file():
             assert b"_publisher/version" not in file.read_bytes(), file
+
+
+def test_an_over_long_path_is_a_404_not_a_traceback(
+    server: tuple[Publication, int, subprocess.Popen[str]],
+) -> None:
+    _, port, process = server
+    assert get(port, "/" + "a" * 300 + "/")[0] == 404
+    assert get(port, "/p/" + "%C3%A9" * 200)[0] == 404
+    assert get(port, "/p/hello/")[0] == 200
+    process.terminate()
+    output = process.communicate(timeout=10)[0]
+    assert "Traceback" not in output
+
+
+def test_pages_that_exist_are_never_404_during_rebuilds(
+    server: tuple[Publication, int, subprocess.Popen[str]],
+) -> None:
+    publication, port, _ = server
+    statuses = set()
+    for round in range(4):
+        publication.post("insights/hello.md", title="Hello", body=f"Version {round}.")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status, page = get(port, "/p/hello/")
+            statuses.add(status)
+            statuses.add(get(port, "/static/style.css")[0])
+            if f"Version {round}." in page:
+                break
+    assert statuses == {200}
+
+
+def test_sigterm_removes_the_temporary_folder(publication: Publication, tmp_path: Path) -> None:
+    publication.post("insights/hello.md", title="Hello")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "serve", "--root", str(publication.root), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    try:
+        wait_for(lambda: get(port, "/")[0] == 200)
+        assert [p.name[:16] for p in scratch.iterdir()] == ["publisher-serve-"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert list(scratch.iterdir()) == []
+
+
+def test_serving_a_missing_publication_exits_1(tmp_path: Path) -> None:
+    result = run("serve", "--root", str(tmp_path / "nothing"), "--port", "0")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"publication.toml:1: (file): not found in {tmp_path / 'nothing'}\n"
+        "Build failed: 1 error; nothing was written.\n"
+    )
+
+
+def test_any_failure_during_a_rebuild_is_shown_and_the_next_change_rebuilds(
+    publication: Publication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publisher.commands import serve as serving
+    from publisher.options import BuildOptions
+
+    publication.post("insights/hello.md", title="Hello")
+    lines: list[str] = []
+    live = serving.LiveBuild(BuildOptions(root=publication.root, out=tmp_path / "out"), lines.append)
+    real_build = serving.build
+
+    def failing(options: BuildOptions) -> object:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(serving, "build", failing)
+    live.rebuild()
+    assert live.errors == ["the build stopped: RuntimeError: disk on fire"]
+    assert lines == [
+        "Build failed: the build stopped: RuntimeError: disk on fire; serving it until the next change."
+    ]
+    monkeypatch.setattr(serving, "build", real_build)
+    live.rebuild()
+    assert live.errors == [] and lines[-1].startswith("Built 1 posts")

@@ -104,13 +104,15 @@ def test_post_page_shows_everything_about_the_post(sample_site: Path) -> None:
     assert "min read" in article.find(class_="meta").get_text()
     cover = article.find("figure", class_="cover").img
     assert cover["src"] == "/media/analyses/permit-wait-times.png" and cover["alt"]
-    assert [a.get_text() for a in article.select(".post-tags a")] == ["permits", "housing", "city-budget"]
-    # an analysis lists the playbooks that respond to it
-    responses = html.find("section", class_="responses")
-    assert responses.a["href"] == "/p/get-your-permit-unstuck/"
-    related = html.find("section", class_="related")
-    assert related.h2.get_text() == "Please also read"
-    assert related.a["href"] == "/p/who-reads-public-comments/"
+    assert [a.get_text() for a in article.select(".post-tags a")] == ["Permits", "Housing", "City budget"]
+    # after the post, one "Keep reading" list: the playbooks that respond to it, then related posts
+    keep = html.find("nav", class_="keep-reading")
+    assert keep.h2.get_text() == "Keep reading"
+    items = [(li.find(class_="label").get_text(), li.a["href"]) for li in keep.find_all("li")]
+    assert items == [
+        ("Playbook for this analysis", "/p/get-your-permit-unstuck/"),
+        ("Also read · Analysis", "/p/who-reads-public-comments/"),
+    ]  # the previous analysis is the related one: listed once
     blocks = html.find("aside", class_="publication-blocks")
     assert [dt.get_text(strip=True) for dt in blocks.find_all("dt")] == ["Analyses", "Playbooks", "Insights"]
     assert blocks.find("a", href="https://support.civicledger.example/one-time")
@@ -137,7 +139,11 @@ def test_markdown_features_render(sample_site: Path) -> None:
     assert analysis.find("blockquote")
     assert analysis.find("div", class_="footnote").find("li", id="fn:1")
     assert analysis.find("h2", id="why-the-queue-grows")
-    assert analysis.find("img", src="/media/analyses/permit-wait-times.png")["alt"]
+    assert not analysis.find("img", src="/media/analyses/permit-wait-times.png"), (
+        "the cover, not again in the body"
+    )
+    comments = soup(sample_site / "p/who-reads-public-comments/index.html").find(class_="post-body")
+    assert comments.find("img", src="/media/analyses/comment-arrival-times.png")["alt"]
     playbook = soup(sample_site / "p/get-your-permit-unstuck/index.html").find(class_="post-body")
     boxes = playbook.select("li.task-list-item > input[type=checkbox]")
     assert len(boxes) >= 5 and all(box.has_attr("disabled") and box["aria-label"] for box in boxes)
@@ -155,17 +161,21 @@ def test_md_links_are_rewritten_to_post_urls_keeping_fragments(sample_site: Path
 
 
 def test_previous_and_next_stay_within_the_section(sample_site: Path) -> None:
-    newer = soup(sample_site / "p/the-permit-bottleneck/index.html").find("nav", class_="neighbours")
-    assert newer.find("a", rel="prev")["href"] == "/p/who-reads-public-comments/"
-    assert newer.find("a", rel="next") is None
-    older = soup(sample_site / "p/who-reads-public-comments/index.html").find("nav", class_="neighbours")
-    assert older.find("a", rel="next")["href"] == "/p/the-permit-bottleneck/"
+    newest = soup(sample_site / "p/budget-hearing-dates/index.html").find("nav", class_="keep-reading")
+    assert newest.find("a", rel="prev")["href"] == "/p/council-vote-on-permit-fees/"
+    assert newest.find("a", rel="next") is None
+    older = soup(sample_site / "p/council-vote-on-permit-fees/index.html").find("nav", class_="keep-reading")
+    assert older.find("a", rel="next")["href"] == "/p/budget-hearing-dates/"
+    assert older.find("a", rel="prev") is None
+    playbook = soup(sample_site / "p/get-your-permit-unstuck/index.html").find("nav", class_="keep-reading")
+    assert playbook.find("a", rel=["prev", "next"]) is None  # the only playbook has no neighbours
 
 
 def test_home_lists_newest_first_and_archive_groups_by_year(sample_site: Path) -> None:
-    cards = soup(sample_site / "index.html").find_all("article", class_="card")
-    titles = [c.find(class_="card-title").get_text(strip=True) for c in cards]
+    cards = soup(sample_site / "index.html").find_all("article", class_=["lead", "card"])
+    titles = [c.find(class_=["lead-title", "card-title"]).get_text(strip=True) for c in cards]
     assert titles[0] == "The Budget Hearing Calendar for 2026"
+    assert cards[0]["class"] == ["lead"] and cards[0].h2
     assert len(titles) == 5
     dates = [c.find("time")["datetime"] for c in cards]
     assert dates == sorted(dates, reverse=True)

@@ -82,7 +82,7 @@ def new_post(root: Path, publication: Publication, section_name: str, title: str
     local = now.astimezone(publication.zone).replace(tzinfo=None, second=0, microsecond=0)
     lines = [
         "---",
-        "title: " + _yaml_text(title),
+        "title: " + yaml_text(title),
         f"date: {local.isoformat(timespec='minutes')}",
         "subtitle: ",
         "tags: []",
@@ -97,7 +97,7 @@ def new_post(root: Path, publication: Publication, section_name: str, title: str
     return path
 
 
-def _yaml_text(value: str) -> str:
+def yaml_text(value: str) -> str:
     """A YAML scalar that reads back as exactly `value`."""
     dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
     return dumped.removesuffix("\n...\n").strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
@@ -23,9 +24,10 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from publisher.build import BuildOptions, build
-from publisher.content.config import CONFIG_NAME
+from publisher.content.config import CONFIG_NAME, load_publication
 from publisher.content.posts import POSTS_DIR
 from publisher.errors import BuildFailed
+from publisher.incremental.outdir import current_generation
 
 RELOAD_PATH = "/_publisher/version"
 EMAIL_PREFIX = "/_email/"
@@ -46,6 +48,14 @@ class LiveBuild:
         self.errors: list[str] = []
         self._lock = threading.Lock()
 
+    def token(self) -> str:
+        """What the open tab compares to know it must reload: the live generation and the error state.
+
+        A rebuild's output is served from the moment it is committed, so the
+        token changes with it, not only when `rebuild` returns.
+        """
+        return f"{current_generation(self.options.out)}.{self.version}"
+
     @property
     def site(self) -> Path:
         return self.options.out / "site"
@@ -55,7 +65,11 @@ class LiveBuild:
         return self.options.out / "email"
 
     def rebuild(self) -> None:
-        """Build once; on content errors keep the last good output and show the errors."""
+        """Build once; on any failure keep the last good output and show the errors.
+
+        Whatever goes wrong (content errors, a disk problem, a bug), the
+        watcher keeps running and the next change rebuilds.
+        """
         with self._lock:
             try:
                 result = build(self.options)
@@ -64,6 +78,9 @@ class LiveBuild:
                 for line in self.errors:
                     self.log(line)
                 self.log(f"Build failed: {len(self.errors)} error(s); serving them until they are fixed.")
+            except Exception as exc:  # the preview must outlive any failure
+                self.errors = [f"the build stopped: {type(exc).__name__}: {exc}"]
+                self.log(f"Build failed: {self.errors[0]}; serving it until the next change.")
             else:
                 self.errors = []
                 self.log(result.summary())
@@ -90,14 +107,38 @@ def resolve_request(folder: Path, url_path: str) -> Path | None:
     parts = [part for part in decoded.split("/") if part]
     if any(part in (".", "..") for part in parts):
         return None
-    candidate = folder.joinpath(*parts)
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    real_root = folder.resolve()
-    real = candidate.resolve()
-    if not real.is_relative_to(real_root) or not real.is_file():
+    try:
+        candidate = folder.joinpath(*parts)
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        real_root = folder.resolve()
+        real = candidate.resolve()
+        if not real.is_relative_to(real_root) or not real.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, and the like
         return None
     return real
+
+
+def read_snapshot(live: LiveBuild, folder: Callable[[], Path], url_path: str) -> tuple[Path, bytes] | None:
+    """Resolve and read a file from one complete build.
+
+    `site` and `email` point into the current generation; a rebuild that
+    commits while a file is read removes the old one, so the read is tried
+    again against the new generation: a page that exists is never a 404.
+    """
+    for _attempt in range(3):
+        generation = current_generation(live.options.out)
+        file = resolve_request(folder(), url_path)
+        if file is None:
+            if current_generation(live.options.out) != generation:
+                continue  # resolved into the generation a commit was just removing
+            return None
+        try:
+            return file, file.read_bytes()
+        except OSError:
+            continue
+    return None
 
 
 def make_handler(live: LiveBuild) -> type[BaseHTTPRequestHandler]:
@@ -115,7 +156,7 @@ def make_handler(live: LiveBuild) -> type[BaseHTTPRequestHandler]:
         def do_GET(self, head: bool = False) -> None:
             path = urlsplit(self.path).path
             if path == RELOAD_PATH:
-                self._send(HTTPStatus.OK, str(live.version).encode(), "text/plain", head)
+                self._send(HTTPStatus.OK, live.token().encode(), "text/plain", head)
                 return
             if live.errors:
                 self._send(
@@ -127,23 +168,23 @@ def make_handler(live: LiveBuild) -> type[BaseHTTPRequestHandler]:
                 return
             if path.startswith(EMAIL_PREFIX):
                 slug = path[len(EMAIL_PREFIX) :].strip("/")
-                file = resolve_request(live.email, f"{slug}.html") if slug else None
+                found = read_snapshot(live, lambda: live.email, f"{slug}.html") if slug else None
             else:
-                file = resolve_request(live.site, path)
-            if file is None:
-                not_found = resolve_request(live.site, "404.html")
-                body = not_found.read_bytes() if not_found else b"<!doctype html><title>Not found</title>"
+                found = read_snapshot(live, lambda: live.site, path)
+            if found is None:
+                not_found = read_snapshot(live, lambda: live.site, "404.html")
+                body = not_found[1] if not_found else b"<!doctype html><title>Not found</title>"
                 status = HTTPStatus.FORBIDDEN if ".." in unquote(path) else HTTPStatus.NOT_FOUND
                 self._send(status, self._inject(body), "text/html", head)
                 return
+            file, data = found
             kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-            data = file.read_bytes()
             if kind == "text/html":
                 data = self._inject(data)
             self._send(HTTPStatus.OK, data, kind, head)
 
         def _inject(self, html: bytes) -> bytes:
-            script = RELOAD_SCRIPT.format(version=live.version, path=RELOAD_PATH).encode()
+            script = RELOAD_SCRIPT.format(version=live.token(), path=RELOAD_PATH).encode()
             if b"</body>" in html:
                 return html.replace(b"</body>", script + b"</body>", 1)
             return html + script
@@ -173,9 +214,12 @@ def _error_page(errors: list[str]) -> bytes:
 
 
 def serve(options: BuildOptions, host: str, port: int, log: Callable[[str], None]) -> None:
-    """Build, serve and watch until interrupted."""
+    """Build, serve and watch until interrupted (Ctrl+C or SIGTERM); the temporary folder goes too."""
+    load_publication(options.root, options.base_url)  # no publication: BuildFailed, before anything starts
     scratch = Path(tempfile.mkdtemp(prefix="publisher-serve-"))
     live = LiveBuild(replace(options, out=scratch, drafts=True), log)
+    main = threading.current_thread() is threading.main_thread()  # signals are the main thread's
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
     try:
         server = ThreadingHTTPServer((host, port), make_handler(live))
         server.daemon_threads = True
@@ -197,7 +241,14 @@ def serve(options: BuildOptions, host: str, port: int, log: Callable[[str], None
             stop.set()
             server.server_close()
     finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops the server the way Ctrl+C does, so the temporary folder is removed."""
+    raise KeyboardInterrupt
 
 
 def _url_host(host: str) -> str:

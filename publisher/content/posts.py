@@ -99,7 +99,9 @@ class Post:
     field_lines: dict[Loc, int]
     words: int = 0
     digest: str = ""  # of the file's bytes (and settings): what caches are keyed on
-    stamp: tuple[int, int, str] = (0, 0, "")  # size, mtime and settings it was parsed with
+    # size, mtime, ctime, inode and settings it was parsed with: a changed ctime or inode
+    # (an edit that kept size and mtime, a copied publication) means reading the file again
+    stamp: tuple[int, int, int, int, str] = (0, 0, 0, 0, "")
 
     def line_of(self, field: str) -> int:
         return self.field_lines.get((field,), 1)
@@ -166,10 +168,15 @@ def load_posts(
     settings = hashlib.blake2b(publication.model_dump_json().encode(), digest_size=16).hexdigest()
     by_stamp = {(post.source, post.stamp): post for post in (known or {}).values()}
     base = root.resolve()  # once, so each post's path is already real
+    posts_root = base / POSTS_DIR
     for file in find_post_files(base):
         source = file.relative_to(base).as_posix()
+        if not file.resolve().is_relative_to(posts_root.resolve()):
+            message = "is a symbolic link to a file outside posts/; only files inside posts/ are published"
+            errors.append(ContentError(source, 1, "(file)", message))
+            continue
         stat = file.stat()
-        stamp = (stat.st_size, stat.st_mtime_ns, settings)
+        stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, settings)
         post = by_stamp.get((source, stamp))
         if post is None:
             raw = file.read_bytes()

@@ -1,29 +1,35 @@
 """The no-change fast path: skip the whole build when no input changed.
 
 After each successful build the cache records a digest of every input's
-name, size and modification time (posts and their images, templates,
-`publication.toml`, the code, the options), the window of "now" in which
+relative name, size, modification and change time and inode (posts and their
+images, templates, `publication.toml`, the code, the options), the window of "now" in which
 the same posts are due, and every output file's size and time. A build whose
 inputs, window and outputs all still match has nothing to do: it re-reports
 the recorded warnings and counts and returns. It imports nothing heavy, so
-it costs a directory walk and some `stat` calls.
+it costs a directory walk and some `stat` calls. The record is sealed JSON
+(see `sealed`), and `build_or_skip` reads it only while holding the output
+folder's lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from publisher.clock import build_now
 from publisher.errors import ContentError
 from publisher.incremental.fingerprint import code_digest, digest
+from publisher.incremental.outdir import claim, locked
+from publisher.incremental.sealed import Unsealed, read_sealed, write_sealed
 from publisher.options import BuildOptions, BuildResult
-from publisher.paths import template_dirs
+from publisher.paths import default_templates, template_dirs
 
-RECORD = ".cache/fast.pickle"
+RECORD = ".cache/fast.json"
 
 
 @dataclass
@@ -39,27 +45,40 @@ class Record:
 
 
 def inputs_digest(root: Path, out: Path, options: tuple[object, ...]) -> str:
-    """Names, sizes and modification times of everything a build reads."""
-    stamps: list[object] = [code_digest(), str(root.resolve()), str(out.resolve()), list(options)]
+    """Relative names and stamps of everything a build reads; where the publication is does not count."""
+    stamps: list[object] = [code_digest(), list(options)]
+    defaults = default_templates().resolve()
     for folder in [root / "posts", *template_dirs(root)]:
-        stamps.append(str(folder))
+        stamps.append("<defaults>" if folder.resolve() == defaults else os.path.relpath(folder, root))
         for directory, subdirectories, files in os.walk(folder):
             subdirectories.sort()
+            where = os.path.relpath(directory, folder)
             for name in sorted(files):
                 stat = os.stat(os.path.join(directory, name))
-                stamps.append((directory, name, stat.st_size, stat.st_mtime_ns))
+                stamps.append((where, name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
     config = root / "publication.toml"
     stamps.append(config.read_bytes() if config.exists() else b"")
+    redirects = root / "redirects.txt"
+    stamps.append(redirects.read_bytes() if redirects.is_file() else b"")
     return digest(stamps)
 
 
 def load(out: Path) -> Record | None:
+    """The record of the last build, or None when it is absent or fails any check."""
     try:
-        with (out / RECORD).open("rb") as handle:
-            record = pickle.load(handle)
-    except Exception:  # no record, or an unreadable one: build as usual
-        return None
-    return record if isinstance(record, Record) else None
+        data = read_sealed(out / RECORD)
+        assert isinstance(data, dict)
+        record = Record(
+            inputs=str(data["inputs"]),
+            due_from=None if data["due_from"] is None else float(data["due_from"]),
+            due_until=None if data["due_until"] is None else float(data["due_until"]),
+            outputs={str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in data["outputs"].items()},
+            warnings=[ContentError(str(p), int(n), str(f), str(m)) for p, n, f, m in data["warnings"]],
+            counts={str(k): int(v) for k, v in data["counts"].items()},
+        )
+    except (OSError, Unsealed, AssertionError, KeyError, TypeError, ValueError, AttributeError):
+        return None  # no record, or one we cannot trust: build as usual
+    return record
 
 
 def still_valid(record: Record | None, inputs: str, now: datetime, out: Path) -> bool:
@@ -84,10 +103,39 @@ def still_valid(record: Record | None, inputs: str, now: datetime, out: Path) ->
 def save(out: Path, record: Record) -> None:
     path = out / RECORD
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}")
-    with temporary.open("wb") as handle:
-        pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
+    write_sealed(
+        path,
+        {
+            "inputs": record.inputs,
+            "due_from": record.due_from,
+            "due_until": record.due_until,
+            "outputs": {name: list(known) for name, known in record.outputs.items()},
+            "warnings": [[w.path, w.line, w.field, w.message] for w in record.warnings],
+            "counts": record.counts,
+        },
+    )
+
+
+def forget(out: Path) -> None:
+    """Drop the record before the output it describes is replaced."""
+    with contextlib.suppress(FileNotFoundError):
+        (out / RECORD).unlink()
+
+
+def build_or_skip(
+    options: BuildOptions,
+    full: Callable[[BuildOptions], BuildResult],
+    on_wait: Callable[[], None] | None = None,
+) -> BuildResult:
+    """Claim and lock the output folder, then skip the build if nothing changed, or run `full`.
+
+    `check` (no writing) neither claims nor locks anything.
+    """
+    if not options.write:
+        return full(options)
+    claim(options.out, options.root)
+    with locked(options.out, on_wait):
+        return try_skip(options, options.now or build_now()) or full(options)
 
 
 def options_key(options: BuildOptions) -> tuple[object, ...]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -17,6 +19,7 @@ from markupsafe import Markup
 from publisher.content.resolve import Entry, Site, Tag
 from publisher.incremental.fingerprint import card_digest, cards_digest, digest, entry_page_digest
 from publisher.paths import STATIC_DIR, template_dirs
+from publisher.render.social import CardText, social_card
 
 
 def make_environment(root: Path) -> Environment:
@@ -73,6 +76,7 @@ class Job:
     name: str
     key: str
     render: Callable[[], bytes]
+    source: Path | None = None  # a copied file: the build checks where it really is first
 
 
 def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
@@ -89,6 +93,10 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
         "local": lambda d: d.astimezone(zone),
         "body": lambda entry: Markup(entry.html),
         "article_ld": lambda entry, canonical: article_ld(site, entry, canonical),
+        "social_image": lambda entry: social_image(site, entry),
+        "share_links": share_links,
+        "people": lambda names: [publication.author_named(name) for name in names],
+        "site_file": lambda path: path if "://" in path else site.url(path),
     }
     jobs: list[Job] = []
     sitemap: list[tuple[str, datetime | None]] = []
@@ -147,6 +155,15 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
     def text(template: str, **context: object) -> Callable[[], bytes]:
         return lambda: env.get_template(template).render(**context).encode("utf-8")
 
+    static_dirs = [folder / STATIC_DIR for folder in _template_folders(env)]
+    address = publication.base_url.split("://", 1)[1]
+    for entry in site.entries:
+        if entry.cover_url is None:
+            card = CardText(publication.title, entry.section.singular, entry.title, address)
+            name = output_path(site, entry.url + CARD_NAME)
+            key = digest(web_digest, "card", repr(card))
+            jobs.append(Job(name, key, partial(social_card, card, static_dirs)))
+
     jobs.append(Job("sitemap.xml", digest(web_digest, sitemap), text("sitemap.xml", urls=sitemap)))
     jobs.append(Job("robots.txt", digest(web_digest, "robots"), text("robots.txt", **common)))
     for name, file in _static_files(env).items():
@@ -158,9 +175,10 @@ def site_jobs(site: Site, env: Environment, web_digest: str) -> list[Job]:
 
 
 def _file_job(name: str, source: Path) -> Job:
-    """A copied file, keyed by where it comes from, its size and its modification time."""
+    """A copied file, keyed by its name and stamp (size, modification and change time, inode)."""
     stat = source.stat()
-    return Job(name, digest(str(source), stat.st_size, stat.st_mtime_ns), source.read_bytes)
+    key = digest(name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    return Job(name, key, source.read_bytes, source)
 
 
 def article_ld(site: Site, entry: Entry, canonical: str) -> dict[str, object]:
@@ -188,6 +206,29 @@ def article_ld(site: Site, entry: Entry, canonical: str) -> dict[str, object]:
     return data
 
 
+CARD_NAME = "card.png"
+
+
+def social_image(site: Site, entry: Entry) -> str:
+    """The absolute URL link previews show for a post: its cover, or its generated card."""
+    url = entry.cover_url or entry.url + CARD_NAME
+    return site.absolute(url) if url.startswith("/") else url
+
+
+def share_links(title: str, url: str) -> list[tuple[str, str]]:
+    """(service, href) for sharing a post without JavaScript or any third-party script on the page.
+
+    Mastodon has no central share address: Share₂Fedi is a share page that asks for the reader's server.
+    """
+    text = quote(f"{title} {url}", safe="")
+    return [
+        ("Email", f"mailto:?subject={quote(title, safe='')}&body={quote(url, safe='')}"),
+        ("Bluesky", f"https://bsky.app/intent/compose?text={text}"),
+        ("Mastodon", f"https://s2f.kytta.dev/?text={text}"),
+        ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={quote(url, safe='')}"),
+    ]
+
+
 def output_path(site: Site, url: str) -> str:
     """`/newsletter/p/slug/` -> `p/slug/index.html`."""
     path = url[len(site.root_path) :].lstrip("/")
@@ -201,10 +242,15 @@ def _by_year(entries: Iterable[Entry], zone: object) -> list[tuple[int, list[Ent
     return sorted(years.items(), reverse=True)
 
 
+def _template_folders(env: Environment) -> list[Path]:
+    """The template folders, the publication's own first."""
+    return [Path(p) for loader in env.loader.loaders for p in loader.searchpath]  # type: ignore[union-attr]
+
+
 def _static_files(env: Environment) -> dict[str, Path]:
     """Files under `templates/static/`, the publication's own winning by name."""
     files: dict[str, Path] = {}
-    for folder in reversed([Path(p) for loader in env.loader.loaders for p in loader.searchpath]):  # type: ignore[union-attr]
+    for folder in reversed(_template_folders(env)):
         static = folder / STATIC_DIR
         if static.is_dir():
             for file in sorted(static.rglob("*")):

@@ -1,4 +1,4 @@
-"""Screenshots for people to look at: a post (phone and desktop, light and dark) and an email.
+"""Screenshots for people to look at: the home page and a post (phone and desktop, light and dark), an email.
 
 Saved to build/screenshots/ with `pytest -m browser --screenshots`; without
 the option they go to a temp folder, so this code is exercised on every run.
@@ -29,15 +29,17 @@ def shoot(open_page: OpenPage, path: str, size: tuple[int, int], scheme: str, ta
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize(("device", "size"), [("phone", PHONE), ("desktop", DESKTOP)])
-def test_post_screenshot(
+@pytest.mark.parametrize("name", ["home", "post"])
+def test_page_screenshot(
     open_page: OpenPage,
     page_paths: dict[str, str],
     screenshot_dir: Path,
+    name: str,
     device: str,
     size: tuple[int, int],
     scheme: str,
 ) -> None:
-    shoot(open_page, page_paths["post"], size, scheme, screenshot_dir / f"post-{device}-{scheme}.png")
+    shoot(open_page, page_paths[name], size, scheme, screenshot_dir / f"{name}-{device}-{scheme}.png")
 
 
 def test_email_screenshot(
