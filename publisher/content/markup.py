@@ -18,6 +18,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from publisher.content.inline_skip import use_skipping_inline
+
 SUMMARY_LENGTH = 200
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -227,6 +229,7 @@ class BodyRenderer:
             },
             output_format="html",
         )
+        use_skipping_inline(self._md)  # the same HTML, without searches that cannot match
 
     def render(
         self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
