@@ -17,6 +17,7 @@ from PIL import Image
 from publisher.content.inline_skip import REQUIRED, SkippingInlineProcessor, use_skipping_inline
 from publisher.content.markup import BodyRenderer
 from publisher.render import social
+from publisher.render.email.plaintext import wrap
 from publisher.render.social import CardText, _palette, _png, draw_card, social_card
 
 STATIC = [REPO / "templates/static"]
@@ -164,3 +165,43 @@ def test_the_sample_and_the_readme_convert_as_python_markdown_does() -> None:
     for file in files:
         text = file.read_text(encoding="utf-8")
         assert convert(SKIPPING, text) == convert(STOCK, text), file
+
+
+# --- plain text: wrapping by searching for spaces, not adding word by word -------------------------
+
+
+def word_by_word(text: str, width: int, first: str, rest: str) -> str:
+    """The wrap the plain-text email had before, one word at a time."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line = ""
+        for word in part.split():
+            if not line:
+                line = (rest if lines else first) + word
+            elif len(line) + 1 + len(word) <= width:
+                line += " " + word
+            else:
+                lines.append(line)
+                line = rest + word
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+WRAP_TEXT = st.lists(
+    st.sampled_from(["a", "bb", "word", "x" * 20, "y" * 90, " ", "  ", "\n", "\t", "\u00a0", "é"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    WRAP_TEXT,
+    st.integers(0, 100),
+    st.sampled_from(["", "- ", "1. " * 30]),
+    st.sampled_from(["", "  ", "> " * 40]),
+)
+def test_wrapping_gives_the_lines_of_word_by_word_wrapping(
+    text: str, width: int, first: str, rest: str
+) -> None:
+    assert wrap(text, width, first, rest) == word_by_word(text, width, first, rest)
