@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -63,6 +64,8 @@ PAGES = [
 EMAILS = ["confirm_email.txt", "already_email.txt"]
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's body: List-Unsubscribe=One-Click
 MAX_NAME = 200
+
+FONT_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*\.woff2")  # a file name, never a path
 
 
 @dataclass
@@ -363,6 +366,18 @@ def create_app(service: Service) -> Starlette:
                 )
         raise HTTPException(404)
 
+    async def font(request: Request) -> Response:
+        """The site's self-hosted fonts, which the stylesheet loads from `static/fonts/`."""
+        name = request.path_params["name"]
+        if FONT_NAME.fullmatch(name):
+            for folder in template_dirs(service.root):
+                path = folder / STATIC_DIR / "fonts" / name
+                if path.is_file():
+                    return FileResponse(
+                        path, media_type="font/woff2", headers={"Cache-Control": "public, max-age=86400"}
+                    )
+        raise HTTPException(404)
+
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok\n")
 
@@ -385,6 +400,7 @@ def create_app(service: Service) -> Starlette:
         Route("/preferences/{token}", preferences_page, methods=["GET"]),
         Route("/preferences/{token}", preferences, methods=["POST"]),
         Route("/static/style.css", stylesheet, methods=["GET"]),
+        Route("/static/fonts/{name}", font, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_allowed})

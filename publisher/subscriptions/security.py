@@ -23,7 +23,7 @@ HONEYPOT_FIELD = "website"  # people never see it; sign-up bots fill every field
 
 # Pages hold no script, no frame, no third-party anything; forms post only to the service.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {
