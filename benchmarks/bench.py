@@ -27,7 +27,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python benchmarks/bench.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generator import NAMES
+from benchmarks.generator import NAMES, SHAPES
 from benchmarks.report import machine, scaling, search_cost, search_line, table, targets, versions
 from benchmarks.runners import Bench, measure
 
@@ -40,7 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every run and median here")
     parser.add_argument("--skip", action="append", choices=["pelican", "hugo"], default=[], help="leave out")
     parser.add_argument("--workdir", type=Path, help="generate and build here, and keep it (default: temp)")
-    parser.add_argument("--scaling", action="store_true", help="also time our cold build at 10 × --posts")
+    parser.add_argument(
+        "--scaling", action="store_true", help="also time our cold and no-change builds at 10 × --posts"
+    )
+    parser.add_argument(
+        "--shape",
+        action="append",
+        choices=sorted(SHAPES),
+        help="post shape: mixed (lists, tables, quotes, footnotes) or lists (list-heavy, like a "
+        "civic-affairs newsletter); repeat for both (default: both)",
+    )
     args = parser.parse_args(argv)
     if args.posts < 1 or args.runs < 1:
         parser.error("--posts and --runs must be at least 1")
@@ -52,68 +61,91 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("psutil is not installed: pip install -e '.[bench]'")
     use_hugo = "hugo" not in args.skip and shutil.which("hugo") is not None
 
+    shapes = args.shape or ["mixed", "lists"]
+    reports = []
     with tempfile.TemporaryDirectory(prefix="publisher-bench-") as temp:
         work = args.workdir or Path(temp)
         if args.workdir:
             shutil.rmtree(work, ignore_errors=True)
         started = time.perf_counter()
-        print(f"Generating {args.posts:,} posts in {work}", file=sys.stderr, flush=True)
-        bench = Bench(work, args.posts, args.seed, use_pelican, use_hugo)
-        markdown_mb = sum(f.stat().st_size for f in bench.files) / 1_000_000
-        results = measure(bench, args.runs)
-        search = search_cost(results, bench)
-        checks = targets(results)
-        scaled = (
-            scaling(work, args.posts, args.seed, args.runs, results["publisher"]["cold"])
-            if args.scaling
-            else None
-        )
+        for shape in shapes:
+            print(f"Generating {args.posts:,} {shape} posts in {work / shape}", file=sys.stderr, flush=True)
+            bench = Bench(work / shape, args.posts, args.seed, use_pelican, use_hugo, shape)
+            markdown_mb = sum(f.stat().st_size for f in bench.files) / 1_000_000
+            results = measure(bench, args.runs)
+            cold = results["publisher"]["cold"]
+            reports.append(
+                {
+                    "shape": shape,
+                    "markdown_mb": markdown_mb,
+                    "results": results,
+                    "targets": targets(results, shape),
+                    "search": search_cost(results, bench),
+                    "scaling": scaling(work / shape, args.posts, args.seed, args.runs, cold, shape)
+                    if args.scaling
+                    else None,
+                }
+            )
         total = time.perf_counter() - started
 
     about = machine()
     found = versions(use_pelican, use_hugo)
     print()
     print(
-        f"{args.posts:,} posts ({markdown_mb:.1f} MB of Markdown), median of {args.runs} runs; "
+        f"{args.posts:,} posts, median of {args.runs} runs; "
         f"{about['cpu']}, {about['cores']} cores, Python {about['python']}, {about['system']}"
     )
     print(
         ", ".join(f"{NAMES[tool]} {v}" for tool, v in found.items())
         + ("" if use_hugo else "; Hugo not measured")
     )
-    print()
-    print(table(results, checks))
-    cpu = [
-        f"{NAMES[tool]} {kind.replace('_', '-')} {m.cpu_seconds:.2f}"
-        for tool, measures in results.items()
-        for kind, m in measures.items()
-    ]
-    print(f"\nCPU seconds, user + system (medians; the targets judge wall time): {', '.join(cpu)}")
-    if search:
-        print(f"\n{search_line(search, results, args.posts)}")
-    if scaled:
-        print(
-            f"\nScaling, publisher cold build {scaled['posts']:,} vs {args.posts:,} posts: "
-            f"time × {scaled['time_ratio']:.1f}, peak memory × {scaled['memory_ratio']:.1f}"
-        )
+    for report in reports:
+        results = report["results"]
+        print(f"\n### Shape: {report['shape']} ({report['markdown_mb']:.1f} MB of Markdown)\n")
+        print(table(results, report["targets"]))
+        cpu = [
+            f"{NAMES[tool]} {kind.replace('_', '-')} {m.cpu_seconds:.2f}"
+            for tool, measures in results.items()
+            for kind, m in measures.items()
+        ]
+        print(f"\nCPU seconds, user + system (medians): {', '.join(cpu)}")
+        if report["search"]:
+            print(f"\n{search_line(report['search'], results, args.posts)}")
+        scaled = report["scaling"]
+        if scaled:
+            no_change = scaled["no_change"]["median_seconds"]
+            verdicts = ", ".join(f"{c['name']}: {c['result']}" for c in scaled["targets"])
+            print(
+                f"\nScaling, publisher at {scaled['posts']:,} vs {args.posts:,} posts: cold time "
+                f"× {scaled['time_ratio']:.1f}, no-change rebuild {no_change:.2f} s ({verdicts})"
+            )
     print(f"\nWhole benchmark: {total:.0f} s")
     if args.json:
-        report = {
+        document = {
             "posts": args.posts,
             "runs": args.runs,
             "seed": args.seed,
-            "markdown_mb": markdown_mb,
             "machine": about,
             "versions": found,
-            "results": {tool: {k: m.as_json() for k, m in ms.items()} for tool, ms in results.items()},
-            "targets": [
-                {"name": t.name, "value": t.value, "limit": t.limit, "result": t.result} for t in checks
+            "shapes": [
+                {
+                    "shape": r["shape"],
+                    "markdown_mb": r["markdown_mb"],
+                    "results": {
+                        tool: {k: m.as_json() for k, m in ms.items()} for tool, ms in r["results"].items()
+                    },
+                    "targets": [
+                        {"name": c.name, "value": c.value, "limit": c.limit, "result": c.result}
+                        for c in r["targets"]
+                    ],
+                    "search": r["search"],
+                    "scaling": r["scaling"],
+                }
+                for r in reports
             ],
-            "search": search,
-            "scaling": scaled,
             "total_seconds": total,
         }
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -427,6 +427,35 @@ def body(post: PlannedPost, planned: Sequence[PlannedPost], rng: random.Random) 
     return "\n\n".join(blocks) + "\n"
 
 
+LIST_HEADINGS = 7  # the list-heavy shape: seven sections, each mostly a bulleted list
+
+
+def list_body(post: PlannedPost, planned: Sequence[PlannedPost], rng: random.Random) -> str:
+    """About TARGET_BYTES shaped like a civic-affairs newsletter: seven headings, short paragraphs
+    and bulleted lists whose items start with a bold lead (twenty-one items)."""
+    write = Writer(rng)
+    target = rng.choice([p for p in planned if p is not post] or [post])
+    blocks = [
+        f"{write.sentence()} {write.sentence()} See [{target.title}](../{target.path}) for the background.",
+    ]
+    if post.responds_to:
+        blocks.insert(0, f"This playbook responds to [the analysis](../analyses/{post.responds_to}.md).")
+    for heading in post.headings[:LIST_HEADINGS]:
+        blocks += [f"## {heading}", " ".join(write.sentence() for _ in range(rng.randint(2, 4)))]
+        blocks.append(
+            "\n".join(
+                f"- **{lead}.** " + " ".join(write.sentence() for _ in range(rng.randint(2, 4)))
+                for lead in rng.sample(LEADS, 3)
+            )
+        )
+    while sum(len(b) + 2 for b in blocks) < TARGET_BYTES - 300:
+        blocks.append(" ".join(write.sentence() for _ in range(rng.randint(2, 3))))
+    return "\n\n".join(blocks) + "\n"
+
+
+SHAPES = {"mixed": body, "lists": list_body}
+
+
 def front_matter(post: PlannedPost) -> str:
     """YAML front matter with only the keys publisher allows; JSON strings are valid YAML."""
     lines = [
@@ -446,12 +475,14 @@ def front_matter(post: PlannedPost) -> str:
     return "\n".join([*lines, "---", ""])
 
 
-def generate(root: Path, posts: int, seed: int = 1) -> list[Path]:
+def generate(root: Path, posts: int, seed: int = 1, shape: str = "mixed") -> list[Path]:
     """Write a publication of `posts` synthetic posts under `root`; return the post files.
 
     Deterministic from `seed`. Uses the repository's publication.toml and its
-    three sections; dates are one day apart, all in the past.
+    three sections; dates are one day apart, all in the past. `shape` is a key of
+    SHAPES: "mixed" (lists, a table, a quote, footnotes) or "lists" (list-heavy).
     """
+    write_body = SHAPES[shape]
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "publication.toml", root / "publication.toml")
     for section in SECTIONS:
@@ -461,7 +492,7 @@ def generate(root: Path, posts: int, seed: int = 1) -> list[Path]:
     for post in planned:
         rng = random.Random(f"{seed}:{post.index}")
         file = root / "posts" / post.path
-        file.write_text(front_matter(post) + "\n" + body(post, planned, rng), encoding="utf-8")
+        file.write_text(front_matter(post) + "\n" + write_body(post, planned, rng), encoding="utf-8")
         files.append(file)
     return files
 

@@ -23,11 +23,16 @@ from benchmarks.generator import generate
 @dataclass
 class Run:
     """One timed build: wall seconds, CPU seconds (user + system, all threads and waited-for
-    children: steadier than wall time on a busy machine) and peak summed RSS of the tree in MB."""
+    children: steadier than wall time on a busy machine) and memory in MB: the peak of the
+    process tree's summed RSS (`peak_mb`, which counts pages shared by forked workers once per
+    process), of its summed PSS (`peak_pss_mb`, which counts a shared page once, divided among
+    the processes sharing it) and the largest single process's RSS (`peak_single_mb`)."""
 
     seconds: float
     cpu_seconds: float
     peak_mb: float
+    peak_pss_mb: float = 0.0
+    peak_single_mb: float = 0.0
 
 
 @dataclass
@@ -48,17 +53,39 @@ class Measure:
     def peak_mb(self) -> float:
         return statistics.median(r.peak_mb for r in self.runs)
 
+    @property
+    def peak_pss_mb(self) -> float:
+        return statistics.median(r.peak_pss_mb for r in self.runs)
+
+    @property
+    def peak_single_mb(self) -> float:
+        return statistics.median(r.peak_single_mb for r in self.runs)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "median_seconds": self.seconds,
             "median_cpu_seconds": self.cpu_seconds,
             "median_peak_mb": self.peak_mb,
+            "median_peak_pss_mb": self.peak_pss_mb,
+            "median_peak_single_mb": self.peak_single_mb,
             "runs": [asdict(r) for r in self.runs],
         }
 
 
+def pss_bytes(pid: int) -> int | None:
+    """The process's proportional set size from /proc/<pid>/smaps_rollup (Linux 4.14+), or None."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def timed(command: Sequence[str], cwd: Path | None = None) -> Run:
-    """Run `command`, polling its process tree's RSS every 10 ms; raise if it fails.
+    """Run `command`, polling its process tree's RSS and PSS every 10 ms; raise if it fails.
 
     The polled peak can miss a spike shorter than the interval, so it is
     combined with the kernel's exact peak of the largest single process
@@ -69,13 +96,13 @@ def timed(command: Sequence[str], cwd: Path | None = None) -> Run:
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        peak = 0
+        peak = peak_pss = peak_single = 0
         done = threading.Event()
 
         def poll() -> None:
             # Finding the children scans every process (milliseconds), so it runs every
             # 10th poll; reading a known process's RSS is cheap and runs every 10 ms.
-            nonlocal peak
+            nonlocal peak, peak_pss, peak_single
             try:
                 root = psutil.Process(proc.pid)
             except psutil.Error:
@@ -85,11 +112,15 @@ def timed(command: Sequence[str], cwd: Path | None = None) -> Run:
                 if tick % 10 == 0:
                     with contextlib.suppress(psutil.Error):
                         members = [root, *root.children(recursive=True)]
-                total = 0
+                total = total_pss = 0
                 for member in members:
                     with contextlib.suppress(psutil.Error):
-                        total += member.memory_info().rss
-                peak, tick = max(peak, total), tick + 1
+                        rss = member.memory_info().rss
+                        total += rss
+                        peak_single = max(peak_single, rss)
+                        pss = pss_bytes(member.pid)
+                        total_pss += rss if pss is None else pss
+                peak, peak_pss, tick = max(peak, total), max(peak_pss, total_pss), tick + 1
                 done.wait(0.01)
 
         poller = threading.Thread(target=poll, daemon=True)
@@ -109,7 +140,14 @@ def timed(command: Sequence[str], cwd: Path | None = None) -> Run:
             log.seek(0)
             output = log.read().decode("utf-8", "replace")[-3000:]
             raise RuntimeError(f"{' '.join(map(str, command))} exited {proc.returncode}:\n{output}")
-    return Run(seconds, cpu, max(peak, single_peak) / 1_000_000)
+    mb = 1_000_000
+    return Run(
+        seconds,
+        cpu,
+        max(peak, single_peak) / mb,
+        (peak_pss or single_peak) / mb,  # a build too short to poll: its one process's peak
+        max(peak_single, single_peak) / mb,
+    )
 
 
 def count_post_pages(site: Path) -> int:
@@ -127,12 +165,19 @@ class Bench:
     """
 
     def __init__(
-        self, work: Path, posts: int, seed: int, use_pelican: bool, use_hugo: bool, search_cost: bool = True
+        self,
+        work: Path,
+        posts: int,
+        seed: int,
+        use_pelican: bool,
+        use_hugo: bool,
+        shape: str = "mixed",
+        search_cost: bool = True,
     ) -> None:
         self.work = work
         self.posts = posts
         self.pub = work / "publisher"
-        self.files = generate(self.pub, posts, seed)
+        self.files = generate(self.pub, posts, seed, shape)
         self.plain: Path | None = None
         if search_cost:
             self.plain = work / "publisher-no-search"
@@ -168,6 +213,20 @@ class Bench:
         files = [p for p in (self.out / "publisher" / "site" / "search").rglob("*") if p.is_file()]
         return len(files), sum(p.stat().st_size for p in files)
 
+    def publisher_restored(self, number: int) -> Run:
+        """CI's case: a fresh checkout at another path (every file newly written, so no mtime
+        matches) with the last build's `build/` restored from a cache, and one post changed."""
+        restored = self.work / "restored"
+        shutil.rmtree(restored, ignore_errors=True)
+        shutil.copytree(self.pub, restored, copy_function=shutil.copy)  # new mtimes, as a checkout
+        shutil.copytree(self.out / "publisher", restored / "build", symlinks=True)
+        edited = restored / self.files[len(self.files) // 3].relative_to(self.pub)
+        with edited.open("a", encoding="utf-8") as file:
+            file.write(f"\nEdited in a new checkout, pass {number}.\n")
+        run = timed([sys.executable, "-m", "publisher", "build", "--root", str(restored)])
+        self.check("publisher (restored cache)", restored / "build" / "site")
+        return run
+
     def pelican_cold(self) -> Run:
         assert self.pelican is not None
         out = self.out / "pelican"
@@ -195,7 +254,8 @@ class Bench:
 
 def progress(label: str, run: Run) -> None:
     print(
-        f"  {label:<28} {run.seconds:8.2f} s {run.cpu_seconds:8.2f} s CPU {run.peak_mb:6.0f} MB",
+        f"  {label:<34} {run.seconds:8.2f} s {run.cpu_seconds:8.2f} s CPU {run.peak_mb:6.0f} MB RSS "
+        f"{run.peak_pss_mb:6.0f} MB PSS",
         file=sys.stderr,
         flush=True,
     )
@@ -239,6 +299,11 @@ def measure(bench: Bench, runs: int) -> dict[str, dict[str, Measure]]:
             run = bench.publisher(search=False)
             results["publisher"]["one_edit_no_search"].runs.append(run)
             progress(f"publisher one-post edit, no search {number}/{runs}", run)
+    results["publisher"]["restored"] = Measure()
+    for number in range(1, runs + 1):
+        run = bench.publisher_restored(number)
+        results["publisher"]["restored"].runs.append(run)
+        progress(f"publisher restored cache {number}/{runs}", run)
     return results
 
 

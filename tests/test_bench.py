@@ -84,3 +84,17 @@ def test_converters_rewrite_every_link_between_posts(
         for file in converted:
             text = file.read_text(encoding="utf-8")
             assert "](../" not in text and marker in text, file
+
+
+def test_list_heavy_shape_builds_with_its_own_shape(tmp_path: Path) -> None:
+    """The list-heavy shape: seven headings, twenty-one bold-lead items, no tables or quotes."""
+    root = tmp_path / "lists"
+    files = generator.generate(root, POSTS, seed=7, shape="lists")
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert 13_000 <= len(text.encode()) <= 19_000, file
+        assert text.count("\n## ") == 7 and text.count("\n- **") == 21, file
+        assert "\n|---|" not in text and "\n> " not in text, file
+    result = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "out" / "site").glob("p/*/index.html"))) == POSTS

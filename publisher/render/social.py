@@ -9,8 +9,9 @@ the same inputs always give the same bytes.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ BOLD_FONT = "fonts/source-serif-4-latin-700-normal.woff2"
 TITLE_SIZES = (76, 68, 60, 54, 48, 42)  # the largest whose lines fit in the title box wins
 TITLE_TOP, TITLE_BOTTOM = 200, HEIGHT - 116
 LINE_HEIGHT = 1.18
+Box = tuple[float, float, float, float]  # left, top, right, bottom (exclusive), in pixels
 
 
 @dataclass(frozen=True)
@@ -42,46 +44,147 @@ class CardText:
 
 
 def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
-    """The card as PNG bytes. `static_dirs` are searched in order for the fonts."""
+    """The card as PNG bytes. `static_dirs` are searched in order for the fonts.
+
+    Only the title differs between the cards of one section, so the rest of the
+    card is drawn and quantised once (`_frame`) and each card draws its title on
+    the band of rows the title covers; the result is pixel for pixel the card
+    `draw_card` makes, as long as the title touches nothing else on the card
+    (otherwise the order of drawing could matter, and the card is drawn whole).
+    """
+    from PIL import Image
+
+    bold = _font_file(static_dirs, BOLD_FONT)
+    regular = _font_file(static_dirs, REGULAR_FONT)
+    frame = _frame(text.publication, text.section, text.footer, regular, bold)
+    title_font, line_height, lines = _title_lines(frame.draw, text.title, bold)
+    boxes = [
+        frame.draw.textbbox((MARGIN, TITLE_TOP + number * line_height), line, font=title_font)
+        for number, line in enumerate(lines)
+        if line
+    ]
+    if not boxes:
+        return _png(frame.palette_image)
+    top, bottom = math.floor(min(box[1] for box in boxes)), math.ceil(max(box[3] for box in boxes))
+    if any(_overlaps(box, other) for box in boxes for other in frame.boxes) or top < 0 or bottom > HEIGHT:
+        return _png(draw_card(text, static_dirs).quantize(palette=_palette(), dither=Image.Dither.NONE))
+    band = frame.rgb.crop((0, top, WIDTH, bottom))
+    draw = _draw(band)
+    for number, line in enumerate(lines):
+        draw.text((MARGIN, TITLE_TOP + number * line_height - top), line, font=title_font, fill=TEXT)
+    card = frame.palette_image.copy()
+    card.paste(band.quantize(palette=_palette(), dither=Image.Dither.NONE), (0, top))
+    return _png(card)
+
+
+def draw_card(text: CardText, static_dirs: list[Path]) -> Image.Image:
+    """The whole card in RGB, drawn element by element (what `social_card` must equal)."""
     from PIL import Image, ImageDraw
 
     regular = _font_file(static_dirs, REGULAR_FONT)
     bold = _font_file(static_dirs, BOLD_FONT)
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
+    _draw_header(draw, text.publication, text.section, regular, bold)
+    title_font, line_height, lines = _title_lines(draw, text.title, bold)
+    for number, line in enumerate(lines):
+        draw.text((MARGIN, TITLE_TOP + number * line_height), line, font=title_font, fill=TEXT)
+    _draw_footer(draw, text.footer, regular)
+    return image
+
+
+def _draw_header(
+    draw: ImageDraw.ImageDraw, publication: str, section: str, regular: Path, bold: Path
+) -> list[Box]:
+    """The accent bar, the publication's name and the section; returns the boxes drawn on."""
+    boxes: list[Box] = [(0, 0, WIDTH + 1, 15)]
     draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)
-
     name_font = _font(bold, 34)
-    draw.text(
-        (MARGIN, 70), _fit(draw, text.publication, name_font, WIDTH - 2 * MARGIN), font=name_font, fill=ACCENT
-    )
+    name = _fit(draw, publication, name_font, WIDTH - 2 * MARGIN)
+    boxes.append(draw.textbbox((MARGIN, 70), name, font=name_font))
+    draw.text((MARGIN, 70), name, font=name_font, fill=ACCENT)
     label_font = _font(regular, 28)
-    label = text.section.upper()
-    draw.text((MARGIN, 136), _fit(draw, label, label_font, WIDTH - 2 * MARGIN), font=label_font, fill=MUTED)
+    label = _fit(draw, section.upper(), label_font, WIDTH - 2 * MARGIN)
+    boxes.append(draw.textbbox((MARGIN, 136), label, font=label_font))
+    draw.text((MARGIN, 136), label, font=label_font, fill=MUTED)
+    return boxes
 
+
+def _draw_footer(draw: ImageDraw.ImageDraw, footer: str, regular: Path) -> list[Box]:
+    """The rule and the site's address; returns the boxes drawn on."""
+    width = WIDTH - 2 * MARGIN
+    boxes: list[Box] = [(MARGIN - 2, HEIGHT - 98, WIDTH - MARGIN + 3, HEIGHT - 93)]
+    draw.line((MARGIN, HEIGHT - 96, WIDTH - MARGIN, HEIGHT - 96), fill=RULE, width=2)
+    footer_font = _font(regular, 28)
+    address = _fit(draw, footer, footer_font, width)
+    boxes.append(draw.textbbox((MARGIN, HEIGHT - 76), address, font=footer_font))
+    draw.text((MARGIN, HEIGHT - 76), address, font=footer_font, fill=MUTED)
+    return boxes
+
+
+def _title_lines(
+    draw: ImageDraw.ImageDraw, title: str, bold: Path
+) -> tuple[ImageFont.FreeTypeFont, int, list[str]]:
+    """The largest title size whose lines fit the title box, its line height and the lines."""
     width = WIDTH - 2 * MARGIN
     for size in TITLE_SIZES:
         title_font = _font(bold, size)
         line_height = round(size * LINE_HEIGHT)
         room = (TITLE_BOTTOM - TITLE_TOP) // line_height
-        lines = _wrap(draw, text.title, title_font, width)
+        lines = _wrap(draw, title, title_font, width)
         if len(lines) <= room:
             break
     if len(lines) > room:  # even the smallest size is too big: end the last line with an ellipsis
         lines = [*lines[: room - 1], _fit(draw, " ".join(lines[room - 1 :]), title_font, width, force=True)]
-    for number, line in enumerate(lines):
-        draw.text((MARGIN, TITLE_TOP + number * line_height), line, font=title_font, fill=TEXT)
+    return title_font, line_height, lines
 
-    draw.line((MARGIN, HEIGHT - 96, WIDTH - MARGIN, HEIGHT - 96), fill=RULE, width=2)
-    footer_font = _font(regular, 28)
-    draw.text(
-        (MARGIN, HEIGHT - 76), _fit(draw, text.footer, footer_font, width), font=footer_font, fill=MUTED
-    )
 
+@dataclass
+class _Frame:
+    """Everything on a card but its title, in RGB and quantised, and where it was drawn."""
+
+    rgb: Image.Image
+    palette_image: Image.Image
+    draw: ImageDraw.ImageDraw  # for measuring text
+    boxes: list[Box]
+
+
+@lru_cache(maxsize=16)
+def _frame(publication: str, section: str, footer: str, regular: Path, bold: Path) -> _Frame:
+    from PIL import Image
+
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = _draw(image)
+    boxes = _draw_header(draw, publication, section, regular, bold) + _draw_footer(draw, footer, regular)
+    # And every pixel that differs from the background, in strips: the title must not touch them.
+    background = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    from PIL import ImageChops
+
+    difference = ImageChops.difference(image, background)
+    for row_top in range(0, HEIGHT, 10):  # in strips, so boxes stay tight
+        strip = difference.crop((0, row_top, WIDTH, min(HEIGHT, row_top + 10)))
+        box = strip.getbbox()
+        if box is not None:
+            boxes.append((box[0], row_top + box[1], box[2], row_top + box[3]))
+    palette_image = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
+    return _Frame(image, palette_image, draw, boxes)
+
+
+def _draw(image: Image.Image) -> ImageDraw.ImageDraw:
+    from PIL import ImageDraw
+
+    return ImageDraw.Draw(image)
+
+
+def _overlaps(one: Box, two: Box) -> bool:
+    return one[0] < two[2] and two[0] < one[2] and one[1] < two[3] and two[1] < one[3]
+
+
+def _png(image: Image.Image) -> bytes:
     # The card has five colours and their anti-aliasing steps: as a palette PNG it is a third
     # of the size and several times faster to encode than as RGB. No tEXt, tIME or pHYs chunks.
     out = io.BytesIO()
-    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG", compress_level=3)
+    image.save(out, format="PNG", compress_level=3)
     return out.getvalue()
 
 

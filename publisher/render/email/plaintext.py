@@ -66,21 +66,27 @@ def wrap(text: str, width: int = WIDTH, first: str = "", rest: str = "") -> str:
     """Fill `text` to `width`, never breaking a word, URL or hyphenated name.
 
     Newlines in `text` are kept as line breaks. A word longer than the line
-    (a long URL) gets a line of its own.
+    (a long URL) gets a line of its own. Greedy: each line takes as many
+    words as fit, found by searching the space-joined words for the last
+    space that fits rather than adding one word at a time.
     """
     lines: list[str] = []
     for part in text.split("\n"):
-        line = ""
-        for word in part.split():
-            if not line:
-                line = (rest if lines else first) + word
-            elif len(line) + 1 + len(word) <= width:
-                line += " " + word
-            else:
-                lines.append(line)
-                line = rest + word
-        if line:
-            lines.append(line)
+        words = " ".join(part.split())
+        while words:
+            lead = rest if lines else first
+            room = width - len(lead)
+            if len(words) <= room:
+                lines.append(lead + words)
+                break
+            cut = words.rfind(" ", 0, room + 1) if room >= 0 else -1
+            if cut < 0:  # the first word alone is wider than the line
+                cut = words.find(" ")
+                if cut < 0:
+                    lines.append(lead + words)
+                    break
+            lines.append(lead + words[:cut])
+            words = words[cut + 1 :]
     return "\n".join(lines)
 
 
