@@ -31,7 +31,7 @@ TABLE_TAGS = {"table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td"}
 INLINE_TAGS = {"a", "strong", "em", "b", "i", "code", "br", "sup", "sub"}
 CELL_ATTRIBUTES = {"colspan", "rowspan", "scope"}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
-_ENTITY_RE = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
+_ENTITY_RE = re.compile(r"&(#\d+;?|#[xX][0-9a-fA-F]+;?|[a-zA-Z][a-zA-Z0-9]*;)")  # numeric ones need no ;
 _LINE_START_RE = re.compile(r"(^|\n)([ \t]*)(#+|>|[-+*](?=\s|$)|=+(?=\s*$)|\d{1,9}(?=[.)](?:\s|$)))")
 _SHORTCODE_CAPTION_RE = re.compile(r"\[caption[^\]]*\](.*?)\[/caption\]", re.S)
 _SHORTCODE_EMBED_RE = re.compile(r"\[embed[^\]]*\](.*?)\[/embed\]", re.S)
