@@ -199,24 +199,21 @@ class _Converter(MarkdownConverter):
         return f"\n\n<details>\n<summary>{html_escape(title, quote=False)}</summary>\n{inner}</details>\n\n"
 
     def convert_audio(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        src = str(el.get("src") or "")
-        if not src:
-            source = el.find("source")
-            src = str(source.get("src") or "") if isinstance(source, Tag) else ""
-        if not src.startswith(("http://", "https://")):
-            return text
-        self.notes.append("audio player turned into a link")
-        return f"\n\n[Listen to the audio]({_url(src)})\n\n"
+        return self._player_link(el, text, "audio", "Listen to the audio")
 
     def convert_video(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return self._player_link(el, text, "video", "Watch the video")
+
+    def _player_link(self, el: Tag, text: str, kind: str, label: str) -> str:
+        """An <audio> or <video> player becomes a link to its file (its own or a <source>'s)."""
         src = str(el.get("src") or "")
         if not src:
             source = el.find("source")
             src = str(source.get("src") or "") if isinstance(source, Tag) else ""
         if not src.startswith(("http://", "https://")):
             return text
-        self.notes.append("video player turned into a link")
-        return f"\n\n[Watch the video]({_url(src)})\n\n"
+        self.notes.append(f"{kind} player turned into a link")
+        return f"\n\n[{label}]({_url(src)})\n\n"
 
 
 def _loose(list_element: Tag | None) -> bool:
