@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 from conftest import REPO, run
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from wellformed import eml_problems, page_problems
 
@@ -175,6 +175,7 @@ def test_any_front_matter_and_body_builds_valid_email_or_names_each_problem(
 
 @BOUNDED
 @given(body=BODY)
+@example(body="|a|b|\n|-|-|\n</div>")  # an end tag inside a table cell cannot close what is outside
 def test_every_page_of_any_body_that_builds_is_well_formed(body: str) -> None:
     space = workspace()
     code, stdout, stderr = space.build(f"---\ntitle: A\ndate: 2026-01-05\ntags: [civic]\n---\n\n{body}\n")

@@ -91,6 +91,12 @@ def unsafe_scheme(url: str) -> str | None:
     return None
 
 
+# Elements an end tag cannot reach past (the HTML standard's "has an element in scope").
+SCOPE_BOUNDARIES = frozenset(
+    {"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template"}
+)
+
+
 @dataclass(frozen=True)
 class HtmlProblem:
     """One thing in a body's raw HTML. `kind`: invalid (written as text), unsafe (dropped
@@ -210,7 +216,8 @@ class _Checker(HTMLParser):
         if tag not in HTML_ELEMENTS:
             self.invalid(raw, "is not an HTML element")
             return
-        if index is None:
+        if index is None or any(open.tag in SCOPE_BOUNDARIES for open in self.stack[index + 1 :]):
+            # beyond a table cell, caption or table an end tag closes nothing (HTML's "in scope")
             self.invalid(raw, "closes no open element")
             return
         for unclosed in self.stack[index + 1 :]:
