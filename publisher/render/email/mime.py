@@ -21,6 +21,7 @@ message back with the email package.
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 from email import policy
 from urllib.parse import urlsplit
@@ -105,6 +106,7 @@ def build_message(parts: EmailParts, html: str, text: str) -> bytes:
     return "".join(lines).encode("ascii")
 
 
+@functools.lru_cache(maxsize=512)  # From, To, Reply-To and the like repeat in every post's email
 def _header(name: str, value: object) -> str:
     """`Name: value` through the structured header API: parsed, checked and folded.
 
