@@ -10,6 +10,7 @@ every core.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +44,7 @@ from publisher.search.documents import search_key
 
 if TYPE_CHECKING:
     from publisher.render.email.renderer import EmailRenderer
+    from publisher.search.indexer import PagefindRun
 
 EMAIL_TEMPLATES = "email/"
 
@@ -106,8 +108,11 @@ def build_in(options: BuildOptions) -> BuildResult:
     mail = digest(settings, files_digest(template_dirs(options.root), include=EMAIL_TEMPLATES))
     staging = Staging(options.out, ["site", "email"], cache.outputs.files) if options.write else None
     notes = [cache.note] if cache.note else []
+    search: _SearchStage | None = None
     try:
         writer = _Writer(staging, cache, options.out, options.root)
+        if publication.search.enabled and options.write:  # Pagefind checks nothing of the author's
+            search = _SearchStage(site, search_key(site, settings), writer)  # indexes while we render
         page_jobs = site_jobs(site, env, web)
         moved, clashes = redirect_jobs(site, redirects.entries, {job.name for job in page_jobs}, web)
         if clashes:
@@ -116,10 +121,10 @@ def build_in(options: BuildOptions) -> BuildResult:
         moved_names = {job.name for job in moved}  # redirect pages are not pages of the site
         feed_key = _feed_key(site, web, files, now)
         feeds = writer.many("site/", feed_key, lambda: _render_feeds(site, cache, now))
-        if publication.search.enabled and options.write:  # Pagefind checks nothing of the author's
-            writer.many("site/", search_key(site, settings), lambda: _render_search(site))
         emails = _EmailStage(site, env, mail, writer, jobs, options.progress, files)
         emails.run()
+        if search is not None:
+            search.collect()
         warnings.extend(emails.warnings)
         if options.strict and warnings:
             raise WarningsFailed(warnings)
@@ -136,6 +141,9 @@ def build_in(options: BuildOptions) -> BuildResult:
         if staging is not None:
             staging.abort()
         raise
+    finally:
+        if search is not None:
+            search.cancel()
 
     rebuilt = {*bodies.rebuilt, *writer.rebuilt_pages(site), *emails.rebuilt}
     warnings.sort()
@@ -348,10 +356,15 @@ class _Writer:
         message = "is a symbolic link to a file outside posts/ and templates/static/; refusing to publish it"
         return ContentError(shown, 1, "(file)", message)
 
+    def kept_together(self, key: str) -> list[str]:
+        """The files last made in one go under `key`, if all are still there as made; else []."""
+        previous = sorted(name for name, known in self.previous.files.items() if known[0] == key)
+        return previous if previous and all(self.unchanged(name, key) for name in previous) else []
+
     def many(self, prefix: str, key: str, render: Callable[[], dict[str, bytes]]) -> list[str]:
         """Several files made in one go (the feeds), kept or rendered together."""
-        previous = sorted(name for name, known in self.previous.files.items() if known[0] == key)
-        if previous and all(self.unchanged(name, key) for name in previous):
+        previous = self.kept_together(key)
+        if previous:
             for name in previous:
                 self.keep(name, key)
             return [name.removeprefix(prefix) for name in previous]
@@ -448,11 +461,39 @@ def _render_feeds(site: Site, cache: BuildCache, now: datetime) -> dict[str, byt
     return files
 
 
-def _render_search(site: Site) -> dict[str, bytes]:
-    from publisher.search.indexer import IndexFailed, render_search  # Pagefind: only when posts changed
+class _SearchStage:
+    """The search index. Pagefind is a process of its own, so it is started before the pages
+    and emails render and collected after them: it indexes while the build's workers render."""
+
+    def __init__(self, site: Site, key: str, writer: _Writer) -> None:
+        self.key = key
+        self.writer = writer
+        self.run: PagefindRun | None = None
+        if not writer.kept_together(key):  # Pagefind runs only when posts changed
+            from publisher.search.indexer import start_search
+
+            with _search_failure():
+                self.run = start_search(site)
+
+    def collect(self) -> None:
+        self.writer.many("site/", self.key, self._bundle)
+
+    def _bundle(self) -> dict[str, bytes]:
+        assert self.run is not None, "kept_together said the index was up to date"
+        with _search_failure():
+            return self.run.result()
+
+    def cancel(self) -> None:
+        if self.run is not None:
+            self.run.cancel()
+
+
+@contextlib.contextmanager
+def _search_failure() -> Iterator[None]:
+    from publisher.search.indexer import IndexFailed
 
     try:
-        return render_search(site)
+        yield
     except IndexFailed as error:
         reason = f"{error}; reinstall publisher, which brings Pagefind, or turn search off: enabled = false"
         raise BuildFailed([ContentError(CONFIG_NAME, 1, "search", reason)]) from None

@@ -303,3 +303,58 @@ def test_canonical_bundle_sorts_filters_and_points_the_entry_at_the_new_metadata
         "t2",
         "t3",
     }
+
+
+def _pagefind_binary() -> Path:
+    from pagefind.service import get_executable
+
+    binary = get_executable()
+    assert binary is not None and binary.is_file()
+    return binary
+
+
+def test_pagefind_indexes_while_the_emails_render(
+    harbor: Publication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Pagefind that starts indexing only once the first email is staged: a build that ran
+    search after the emails (or before them, waiting for it) would never see one and fail."""
+    waits = tmp_path / "waits-for-emails"
+    emails = f"{harbor.out}/.generations/*/email/*.eml"
+    waits.write_text(
+        "#!/bin/sh\n"
+        "for i in $(seq 400); do\n"
+        f'  if ls {emails} >/dev/null 2>&1; then exec {_pagefind_binary()} "$@"; fi\n'
+        "  sleep 0.05\n"
+        "done\n"
+        "echo no email was rendered while Pagefind ran >&2\n"
+        "exit 1\n"
+    )
+    waits.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(waits))
+    result = harbor.build()
+    assert result.stderr == ""
+    assert result.exit_code == 0
+    assert sorted(fragments(harbor.out / "site")) == ["/p/dock/", "/p/ferry/", "/p/tides/"]
+
+
+def test_a_build_that_fails_while_pagefind_runs_stops_it_and_leaves_no_scratch(
+    harbor: Publication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An email template fails after Pagefind started: the run is killed and its folder removed."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
+    pid_file = tmp_path / "pagefind.pid"
+    slow = tmp_path / "slow-pagefind"
+    slow.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 5\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
+    harbor.write("templates/email/post.html", "{{ entry.nosuch.thing }}\n")
+    result = harbor.build()
+    assert result.stderr == (
+        "templates/email/post.html:1: template: UndefinedError: 'publisher.content.resolve.Entry object' "
+        "has no attribute 'nosuch'\nBuild failed: 1 error; nothing was written.\n"
+    )
+    assert result.exit_code == 1
+    assert not Path(f"/proc/{pid_file.read_text().strip()}").exists(), "Pagefind was stopped"
+    assert list(scratch.iterdir()) == [], "the scratch folder went with the run"

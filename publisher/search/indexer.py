@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from publisher.content.resolve import Site
@@ -39,8 +40,16 @@ class IndexFailed(Exception):
 
 def render_search(site: Site) -> dict[str, bytes]:
     """The search bundle, by path in the site (`search/pagefind/pagefind.js`, ...)."""
-    files = run_pagefind(index_documents(site), site.publication.language)
-    return {BUNDLE + name: data for name, data in files.items()}
+    return start_search(site).result()
+
+
+def start_search(site: Site) -> PagefindRun:
+    """Start indexing the posts in the background; `result()` waits for the bundle.
+
+    The build starts this before it renders pages and emails, so Pagefind (a
+    separate process) indexes while the build's own workers render.
+    """
+    return PagefindRun(index_documents(site), site.publication.language, prefix=BUNDLE)
 
 
 def run_pagefind(
@@ -51,15 +60,36 @@ def run_pagefind(
     No documents, no bundle: Pagefind refuses an empty folder, and the search page
     of a publication with nothing published loads no script.
     """
-    if not documents:
-        return {}
-    from pagefind.service import get_executable  # PAGEFIND_BINARY_PATH, else the pagefind[bin] package
+    return PagefindRun(documents, language, timeout).result()
 
-    binary = get_executable()
-    if binary is None or not binary.is_file():
-        raise IndexFailed(f"the Pagefind binary is missing{f' ({binary})' if binary else ''}")
-    with tempfile.TemporaryDirectory(prefix="publisher-search-") as scratch:
-        pages, bundle = Path(scratch, "pages"), Path(scratch, "bundle")
+
+class PagefindRun:
+    """One Pagefind process indexing `documents`, from start to collected bundle.
+
+    Its documents, bundle and output go to a scratch folder, removed by
+    `result` or `cancel` (the build cancels a run it no longer needs, e.g.
+    when a template fails after indexing started).
+    """
+
+    def __init__(
+        self, documents: dict[str, str], language: str, timeout: float = TIMEOUT_SECONDS, prefix: str = ""
+    ) -> None:
+        self.documents = len(documents)
+        self.timeout = timeout
+        self.prefix = prefix
+        self.started = time.monotonic()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.scratch: tempfile.TemporaryDirectory[str] | None = None
+        if not documents:
+            return
+        from pagefind.service import get_executable  # PAGEFIND_BINARY_PATH, else the pagefind[bin] package
+
+        binary = get_executable()
+        if binary is None or not binary.is_file():
+            raise IndexFailed(f"the Pagefind binary is missing{f' ({binary})' if binary else ''}")
+        self.scratch = tempfile.TemporaryDirectory(prefix="publisher-search-")
+        scratch = Path(self.scratch.name)
+        pages, bundle = scratch / "pages", scratch / "bundle"
         pages.mkdir()
         for name, html in documents.items():
             target = pages / safe_relative(name)
@@ -70,29 +100,53 @@ def run_pagefind(
         # Pagefind reads settings from PAGEFIND_* variables and pagefind.yml in its folder;
         # neither may change what a build writes.
         env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
+        # Its output goes to a file, not a pipe: nobody reads a pipe while the build renders.
+        with (scratch / "output").open("wb") as output:
+            try:
+                self.process = subprocess.Popen(
+                    command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+                )
+            except OSError as error:
+                self.cancel()
+                raise IndexFailed(f"Pagefind could not start: {error}") from None
+
+    def result(self) -> dict[str, bytes]:
+        """Wait for Pagefind and return the canonical bundle (path -> bytes), prefixed."""
+        if self.process is None or self.scratch is None:
+            return {}
         try:
-            done = subprocess.run(
-                command, cwd=scratch, env=env, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise IndexFailed(f"Pagefind did not finish within {timeout:g} s") from None
-        except OSError as error:
-            raise IndexFailed(f"Pagefind could not start: {error}") from None
-        if done.returncode != 0:
-            said = (done.stderr or done.stdout).strip().splitlines()
-            raise IndexFailed(
-                f"Pagefind exited with status {done.returncode}{': ' + said[-1] if said else ''}"
-            )
-        files = {
-            path.relative_to(bundle).as_posix(): path.read_bytes()
-            for path in sorted(bundle.rglob("*"))
-            if path.is_file() and not UI_FILES.match(path.name)
-        }
-    try:
-        canonical = canonical_bundle(files)
-    except UnexpectedFormat as error:
-        raise IndexFailed(f"Pagefind wrote an index this version of publisher cannot read: {error}") from None
-    indexed = sum(info["page_count"] for info in json.loads(canonical[ENTRY])["languages"].values())
-    if indexed != len(documents):
-        raise IndexFailed(f"Pagefind indexed {indexed} of {len(documents)} posts")
-    return canonical
+            remaining = self.timeout - (time.monotonic() - self.started)
+            try:
+                status = self.process.wait(timeout=max(remaining, 0.001))
+            except subprocess.TimeoutExpired:
+                raise IndexFailed(f"Pagefind did not finish within {self.timeout:g} s") from None
+            scratch = Path(self.scratch.name)
+            if status != 0:
+                said = (scratch / "output").read_text(errors="replace").strip().splitlines()
+                raise IndexFailed(f"Pagefind exited with status {status}{': ' + said[-1] if said else ''}")
+            bundle = scratch / "bundle"
+            files = {
+                path.relative_to(bundle).as_posix(): path.read_bytes()
+                for path in sorted(bundle.rglob("*"))
+                if path.is_file() and not UI_FILES.match(path.name)
+            }
+        finally:
+            self.cancel()
+        try:
+            canonical = canonical_bundle(files)
+        except UnexpectedFormat as error:
+            reason = f"Pagefind wrote an index this version of publisher cannot read: {error}"
+            raise IndexFailed(reason) from None
+        indexed = sum(info["page_count"] for info in json.loads(canonical[ENTRY])["languages"].values())
+        if indexed != self.documents:
+            raise IndexFailed(f"Pagefind indexed {indexed} of {self.documents} posts")
+        return {self.prefix + name: data for name, data in canonical.items()}
+
+    def cancel(self) -> None:
+        """Stop Pagefind if it still runs and remove the scratch folder; safe to call twice."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.scratch is not None:
+            self.scratch.cleanup()
+            self.scratch = None
