@@ -8,6 +8,7 @@ order, so a parallel build writes exactly what a serial one does.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -48,7 +49,12 @@ def run_in_order(tasks: Sequence[Callable[[], T]], jobs: int) -> Iterator[T]:
     try:
         context = multiprocessing.get_context("fork")
         chunk = max(1, min(16, len(tasks) // (jobs * 8)))
-        with context.Pool(jobs, initializer=_worker_start) as pool:
-            yield from pool.imap(_run, range(len(tasks)), chunksize=chunk)  # type: ignore[misc]
+        gc.freeze()  # the parent's objects to a permanent generation: no collection in a worker
+        # touches (and so copies) the pages they share with the parent
+        try:
+            with context.Pool(jobs, initializer=_worker_start) as pool:
+                yield from pool.imap(_run, range(len(tasks)), chunksize=chunk)  # type: ignore[misc]
+        finally:
+            gc.unfreeze()
     finally:
         _tasks = ()
