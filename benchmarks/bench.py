@@ -28,7 +28,16 @@ if __package__ in (None, ""):  # run as `python benchmarks/bench.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generator import NAMES, SHAPES
-from benchmarks.report import machine, scaling, search_cost, search_line, table, targets, versions
+from benchmarks.report import (
+    has_no_search,
+    machine,
+    scaling,
+    search_cost,
+    search_line,
+    table,
+    targets,
+    versions,
+)
 from benchmarks.runners import Bench, measure
 
 
@@ -80,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "markdown_mb": markdown_mb,
                     "results": results,
                     "targets": targets(results, shape),
+                    "targets_search_off": targets(results, shape, search=False)
+                    if has_no_search(results)
+                    else None,
                     "search": search_cost(results, bench),
                     "scaling": scaling(work / shape, args.posts, args.seed, args.runs, cold, shape)
                     if args.scaling
@@ -102,7 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for report in reports:
         results = report["results"]
         print(f"\n### Shape: {report['shape']} ({report['markdown_mb']:.1f} MB of Markdown)\n")
-        print(table(results, report["targets"]))
+        print(table(results, report["targets"], report["targets_search_off"]))
+        if report["targets_search_off"]:
+            print(
+                "\nResults read: with search (the default) / with `[search] enabled = false`; "
+                "ratios likewise."
+            )
         cpu = [
             f"{NAMES[tool]} {kind.replace('_', '-')} {m.cpu_seconds:.2f}"
             for tool, measures in results.items()
@@ -137,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "targets": [
                         {"name": c.name, "value": c.value, "limit": c.limit, "result": c.result}
                         for c in r["targets"]
+                    ],
+                    "targets_search_off": [
+                        {"name": c.name, "value": c.value, "limit": c.limit, "result": c.result}
+                        for c in r["targets_search_off"] or []
                     ],
                     "search": r["search"],
                     "scaling": r["scaling"],

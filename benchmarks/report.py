@@ -7,6 +7,7 @@ import platform
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,15 +36,21 @@ class Target:
 COLD_LIMITS = {"mixed": 0.5, "lists": 0.6}  # publisher cold ≤ this × Pelican cold, per shape
 
 
-def targets(results: dict[str, dict[str, Measure]], shape: str) -> list[Target]:
-    """The performance issue's targets for one shape, in the order the table's rows cite them."""
+def targets(results: dict[str, dict[str, Measure]], shape: str, search: bool = True) -> list[Target]:
+    """The performance issue's targets for one shape, in the order the table's rows cite them.
+
+    With `search=False`, judged on the copy built with `[search] enabled = false`: the issue's
+    targets were set before the search index existed, and neither Pelican nor Hugo makes one.
+    """
     pub = results["publisher"]
+    suffix = "" if search else "_no_search"
+    cold, one_edit, restored = (pub[kind + suffix] for kind in ("cold", "one_edit", "restored"))
     pelican = results.get("pelican", {}).get("cold")
     hugo = results.get("hugo", {}).get("cold")
     pelican_s = None if pelican is None else pelican.seconds
     limit = COLD_LIMITS.get(shape, 0.5)
     return [
-        Target(f"cold ≤ {limit} × Pelican cold", pub["cold"].seconds, pelican_s and limit * pelican_s),
+        Target(f"cold ≤ {limit} × Pelican cold", cold.seconds, pelican_s and limit * pelican_s),
         Target("no-change ≤ 0.05 × Pelican cold", pub["no_change"].seconds, pelican_s and 0.05 * pelican_s),
         Target(
             "no-change < Hugo cold",
@@ -51,19 +58,18 @@ def targets(results: dict[str, dict[str, Measure]], shape: str) -> list[Target]:
             None if hugo is None else hugo.seconds,
             strict=True,
         ),
-        Target("one-edit ≤ 0.15 × publisher cold", pub["one_edit"].seconds, 0.15 * pub["cold"].seconds),
+        Target("one-edit ≤ 0.15 × publisher cold", one_edit.seconds, 0.15 * cold.seconds),
+        Target("peak PSS ≤ Pelican peak RSS", cold.peak_pss_mb, None if pelican is None else pelican.peak_mb),
         Target(
-            "peak PSS ≤ Pelican peak RSS",
-            pub["cold"].peak_pss_mb,
-            None if pelican is None else pelican.peak_mb,
+            "cold CPU ≤ Pelican cold CPU", cold.cpu_seconds, None if pelican is None else pelican.cpu_seconds
         ),
-        Target(
-            "cold CPU ≤ Pelican cold CPU",
-            pub["cold"].cpu_seconds,
-            None if pelican is None else pelican.cpu_seconds,
-        ),
-        Target("restored ≤ 0.1 × publisher cold", pub["restored"].seconds, 0.1 * pub["cold"].seconds),
+        Target("restored ≤ 0.1 × publisher cold", restored.seconds, 0.1 * cold.seconds),
     ]
+
+
+def has_no_search(results: dict[str, dict[str, Measure]]) -> bool:
+    pub = results["publisher"]
+    return all(kind in pub for kind in ("cold_no_search", "one_edit_no_search", "restored_no_search"))
 
 
 def machine() -> dict[str, Any]:
@@ -108,8 +114,14 @@ def versions(use_pelican: bool, use_hugo: bool) -> dict[str, str]:
     return found
 
 
-def table(results: dict[str, dict[str, Measure]], checks: list[Target]) -> str:
-    """The Markdown table the README shows: figures, ratios, targets."""
+def table(
+    results: dict[str, dict[str, Measure]], checks: list[Target], plain: list[Target] | None = None
+) -> str:
+    """The Markdown table the README shows: figures, ratios, targets.
+
+    With `plain` (the targets judged on the build without search), a second publisher column
+    shows that build, and each result reads "with search; without".
+    """
     pub = results["publisher"]
     pelican = results.get("pelican", {}).get("cold")
     hugo = results.get("hugo", {}).get("cold")
@@ -123,54 +135,71 @@ def table(results: dict[str, dict[str, Measure]], checks: list[Target]) -> str:
     def ratio(a: float, b: float | None) -> str:
         return "–" if not b else f"{a / b:.2f}"
 
-    def verdicts(*indexes: int) -> tuple[str, str]:
-        return "; ".join(checks[i].name for i in indexes), "; ".join(checks[i].result for i in indexes)
+    def verdicts(*indexes: int) -> list[str]:
+        names = "; ".join(checks[i].name for i in indexes)
+        results = [checks[i].result + ("" if plain is None else f" / {plain[i].result}") for i in indexes]
+        return [names, "; ".join(results)]
 
     def mb(value: float | None) -> str:
         return "–" if value is None else f"{value:.0f}"
 
+    def both(kind: str, show: Any) -> list[str]:
+        """The figure with search, and without it when measured."""
+        return [show(pub[kind])] + ([show(pub[kind + "_no_search"])] if plain is not None else [])
+
+    def ratios(kind: str, value: Callable[[Measure], float], base: float | None) -> str:
+        """publisher's figure over `base`, with search and (after a slash) without."""
+        shown = ratio(value(pub[kind]), base)
+        if plain is not None and base:
+            shown += f" / {ratio(value(pub[kind + '_no_search']), base)}"
+        return shown
+
+    def seconds(m: Measure) -> float:
+        return m.seconds
+
+    def cpu_seconds(m: Measure) -> float:
+        return m.cpu_seconds
+
+    def pss(m: Measure) -> float:
+        return m.peak_pss_mb
+
+    no = [] if plain is None else ["–"]
+    header = ["measure", "publisher"] + ([] if plain is None else ["publisher, search off"])
     rows = [
-        [
-            "measure",
-            "publisher",
-            "Pelican",
-            "Hugo",
-            "publisher/Pelican",
-            "publisher/Hugo",
-            "target",
-            "result",
-        ],
+        [*header, "Pelican", "Hugo", "publisher/Pelican", "publisher/Hugo", "target", "result"],
         [
             "cold build (s)",
-            secs(pub["cold"]),
+            *both("cold", secs),
             secs(pelican),
             secs(hugo),
-            ratio(pub["cold"].seconds, pelican and pelican.seconds),
-            ratio(pub["cold"].seconds, hugo and hugo.seconds),
+            ratios("cold", seconds, pelican and pelican.seconds),
+            ratios("cold", seconds, hugo and hugo.seconds),
             *verdicts(0),
         ],
         [
             "cold build, CPU (s)",
-            cpu(pub["cold"]),
+            *both("cold", cpu),
             cpu(pelican),
             cpu(hugo),
-            ratio(pub["cold"].cpu_seconds, pelican and pelican.cpu_seconds),
-            ratio(pub["cold"].cpu_seconds, hugo and hugo.cpu_seconds),
+            ratios("cold", cpu_seconds, pelican and pelican.cpu_seconds),
+            ratios("cold", cpu_seconds, hugo and hugo.cpu_seconds),
             *verdicts(5),
         ],
         [
             "no-change rebuild (s)",
             secs(pub["no_change"]),
+            *no,
             secs(pelican, " (cold)"),
             secs(hugo, " (cold)"),
             ratio(pub["no_change"].seconds, pelican and pelican.seconds),
             ratio(pub["no_change"].seconds, hugo and hugo.seconds),
-            *verdicts(1, 2),
+            "; ".join(checks[i].name for i in (1, 2)),
+            "; ".join(checks[i].result for i in (1, 2)),
         ],
-        ["one-post-edit rebuild (s)", secs(pub["one_edit"]), "–", "–", "–", "–", *verdicts(3)],
+        ["one-post-edit rebuild (s)", *both("one_edit", secs), "–", "–", "–", "–", *verdicts(3)],
         [
             "new checkout, restored cache, one post edited (s)",
-            secs(pub["restored"]),
+            *both("restored", secs),
             "–",
             "–",
             "–",
@@ -179,16 +208,16 @@ def table(results: dict[str, dict[str, Measure]], checks: list[Target]) -> str:
         ],
         [
             "peak memory, cold: summed PSS (MB)",
-            mb(pub["cold"].peak_pss_mb),
+            *both("cold", lambda m: mb(m.peak_pss_mb)),
             mb(pelican and pelican.peak_mb),
             mb(hugo and hugo.peak_mb),
-            ratio(pub["cold"].peak_pss_mb, pelican and pelican.peak_mb),
-            ratio(pub["cold"].peak_pss_mb, hugo and hugo.peak_mb),
+            ratios("cold", pss, pelican and pelican.peak_mb),
+            ratios("cold", pss, hugo and hugo.peak_mb),
             *verdicts(4),
         ],
         [
             "peak memory, cold: summed RSS / largest process RSS (MB)",
-            f"{pub['cold'].peak_mb:.0f} / {pub['cold'].peak_single_mb:.0f}",
+            *both("cold", lambda m: f"{m.peak_mb:.0f} / {m.peak_single_mb:.0f}"),
             mb(pelican and pelican.peak_mb),
             mb(hugo and hugo.peak_mb),
             "–",
@@ -198,7 +227,7 @@ def table(results: dict[str, dict[str, Measure]], checks: list[Target]) -> str:
         ],
     ]
     lines = ["| " + " | ".join(row) + " |" for row in rows]
-    lines.insert(1, "|---|" + "---:|" * 5 + "---|---|")
+    lines.insert(1, "|---|" + "---:|" * (5 + (plain is not None)) + "---|---|")
     return "\n".join(lines)
 
 

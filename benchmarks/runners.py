@@ -213,13 +213,15 @@ class Bench:
         files = [p for p in (self.out / "publisher" / "site" / "search").rglob("*") if p.is_file()]
         return len(files), sum(p.stat().st_size for p in files)
 
-    def publisher_restored(self, number: int) -> Run:
+    def publisher_restored(self, number: int, search: bool = True) -> Run:
         """CI's case: a fresh checkout at another path (every file newly written, so no mtime
         matches) with the last build's `build/` restored from a cache, and one post changed."""
-        restored = self.work / "restored"
+        root, name = (self.pub, "publisher") if search else (self.plain, "publisher-no-search")
+        assert root is not None
+        restored = self.work / ("restored" if search else "restored-no-search")
         shutil.rmtree(restored, ignore_errors=True)
-        shutil.copytree(self.pub, restored, copy_function=shutil.copy)  # new mtimes, as a checkout
-        shutil.copytree(self.out / "publisher", restored / "build", symlinks=True)
+        shutil.copytree(root, restored, copy_function=shutil.copy)  # new mtimes, as a checkout
+        shutil.copytree(self.out / name, restored / "build", symlinks=True)
         edited = restored / self.files[len(self.files) // 3].relative_to(self.pub)
         with edited.open("a", encoding="utf-8") as file:
             file.write(f"\nEdited in a new checkout, pass {number}.\n")
@@ -300,10 +302,16 @@ def measure(bench: Bench, runs: int) -> dict[str, dict[str, Measure]]:
             results["publisher"]["one_edit_no_search"].runs.append(run)
             progress(f"publisher one-post edit, no search {number}/{runs}", run)
     results["publisher"]["restored"] = Measure()
+    if bench.plain is not None:
+        results["publisher"]["restored_no_search"] = Measure()
     for number in range(1, runs + 1):
         run = bench.publisher_restored(number)
         results["publisher"]["restored"].runs.append(run)
         progress(f"publisher restored cache {number}/{runs}", run)
+        if bench.plain is not None:
+            run = bench.publisher_restored(number, search=False)
+            results["publisher"]["restored_no_search"].runs.append(run)
+            progress(f"publisher restored cache, no search {number}/{runs}", run)
     return results
 
 
