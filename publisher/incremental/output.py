@@ -38,6 +38,7 @@ from publisher.incremental.outdir import (
     current_generation,
     locked,
     recover,
+    remove_tree,
 )
 
 
@@ -148,7 +149,7 @@ class Staging:
     def abort(self) -> None:
         """Drop the unfinished generation; the current one stays as it was."""
         if self.started and not self.committed:
-            shutil.rmtree(self.root, ignore_errors=True)
+            remove_tree(self.root)
 
     def _target(self, name: str) -> Path:
         relative = safe_relative(name)
