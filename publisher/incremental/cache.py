@@ -149,8 +149,13 @@ class BuildCache:
 
 
 def _encode(cache: BuildCache, root: Path) -> dict[str, Any]:
+    relative: dict[str | Path, str] = {}  # the same few hundred targets recur in every body
+
     def rel(path: str | Path) -> str:
-        return os.path.relpath(path, root)
+        found = relative.get(path)
+        if found is None:
+            found = relative[path] = os.path.relpath(path, root)
+        return found
 
     posts = [
         {
@@ -213,9 +218,14 @@ def _texts(value: object) -> list[str]:
 def _decode(data: dict[str, Any], root: Path, publication: Publication) -> BuildCache:
     """Rebuild the cache's objects from JSON, checking every type on the way."""
     base = str(root)
+    absolute: dict[str, str] = {}  # the same few hundred targets recur in every body
 
     def where(relative: object) -> str:
-        return os.path.normpath(os.path.join(base, _text(relative)))
+        text = _text(relative)
+        found = absolute.get(text)
+        if found is None:
+            found = absolute[text] = os.path.normpath(os.path.join(base, text))
+        return found
 
     posts: dict[str, Post] = {}
     for item in data["posts"]:
