@@ -47,10 +47,14 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
     """The card as PNG bytes. `static_dirs` are searched in order for the fonts.
 
     Only the title differs between the cards of one section, so the rest of the
-    card is drawn and quantised once (`_frame`) and each card draws its title on
-    the band of rows the title covers; the result is pixel for pixel the card
-    `draw_card` makes, as long as the title touches nothing else on the card
-    (otherwise the order of drawing could matter, and the card is drawn whole).
+    card is drawn and quantised once (`_frame`) and each card adds its title; the
+    result is pixel for pixel the card `draw_card` makes, as long as the title
+    touches nothing else on the card (otherwise the order of drawing could matter,
+    and the card is drawn whole). Where the title's lines also keep clear of each
+    other, each title pixel's palette index follows from its glyph coverage alone
+    (`_coverage_indices`), so the lines' coverage masks go straight into the
+    palette image; where lines overlap, the band they cover is drawn in RGB and
+    quantised as `draw_card` would.
     """
     from PIL import Image
 
@@ -58,23 +62,60 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
     regular = _font_file(static_dirs, REGULAR_FONT)
     frame = _frame(text.publication, text.section, text.footer, regular, bold)
     title_font, line_height, lines = _title_lines(frame.draw, text.title, bold)
-    boxes = [
-        frame.draw.textbbox((MARGIN, TITLE_TOP + number * line_height), line, font=title_font)
-        for number, line in enumerate(lines)
-        if line
-    ]
+    places = [(MARGIN, TITLE_TOP + number * line_height) for number in range(len(lines))]
+    masks: list[tuple[Image.core.ImagingCore, Box]] = []
+    for (x, y), line in zip(places, lines, strict=True):
+        if line:  # the coverage mask `ImageDraw.text` draws, and where it draws it
+            mask, (left, top) = title_font.getmask2(line, "L", anchor="la", start=(0.0, 0.0))
+            masks.append((mask, (x + left, y + top, x + left + mask.size[0], y + top + mask.size[1])))
+    boxes = [box for _, box in masks]
     if not boxes:
         return _png(frame.palette_image)
     top, bottom = math.floor(min(box[1] for box in boxes)), math.ceil(max(box[3] for box in boxes))
     if any(_overlaps(box, other) for box in boxes for other in frame.boxes) or top < 0 or bottom > HEIGHT:
         return _png(draw_card(text, static_dirs).quantize(palette=_palette(), dither=Image.Dither.NONE))
+    apart = not any(_overlaps(box, other) for number, box in enumerate(boxes) for other in boxes[:number])
+    if apart and all(_inside(box) for box in boxes) and (table := _coverage_indices()) is not None:
+        card = frame.indices.copy()
+        for mask, box in masks:
+            if mask.size[0] and mask.size[1]:
+                card.im.paste(mask.point(table, None), tuple(int(edge) for edge in box))
+        card.putpalette(_palette().getpalette() or [])
+        return _png(card)
     band = frame.rgb.crop((0, top, WIDTH, bottom))
     draw = _draw(band)
-    for number, line in enumerate(lines):
-        draw.text((MARGIN, TITLE_TOP + number * line_height - top), line, font=title_font, fill=TEXT)
+    for (x, y), line in zip(places, lines, strict=True):
+        draw.text((x, y - top), line, font=title_font, fill=TEXT)
     card = frame.palette_image.copy()
     card.paste(band.quantize(palette=_palette(), dither=Image.Dither.NONE), (0, top))
     return _png(card)
+
+
+@cache
+def _coverage_indices() -> list[int] | None:
+    """For each glyph coverage value, the palette index of a background pixel inked that much.
+
+    `ImageDraw.text` blends each pixel of the background towards the ink by the glyph
+    coverage there, and quantising without dithering maps each pixel on its own, so on a
+    plain background a title pixel's index depends on its coverage alone. The table is
+    made by doing exactly that to all 256 coverage values at once (`ImageDraw.bitmap` is
+    the same blend `ImageDraw.text` ends with). None, and the shortcut off, if zero
+    coverage would not keep the background's index (pixels the lines' boxes cover but
+    no glyph touches must stay as they are).
+    """
+    from PIL import Image, ImageDraw
+
+    ramp = Image.new("L", (256, 1))
+    ramp.putdata(range(256))
+    inked = Image.new("RGB", (256, 1), BACKGROUND)
+    ImageDraw.Draw(inked).bitmap((0, 0), ramp, fill=TEXT)
+    table = list(inked.quantize(palette=_palette(), dither=Image.Dither.NONE).tobytes())
+    plain = Image.new("RGB", (1, 1), BACKGROUND).quantize(palette=_palette(), dither=Image.Dither.NONE)
+    return table if table[0] == plain.tobytes()[0] else None
+
+
+def _inside(box: Box) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= WIDTH and box[3] <= HEIGHT
 
 
 def draw_card(text: CardText, static_dirs: list[Path]) -> Image.Image:
@@ -145,6 +186,7 @@ class _Frame:
 
     rgb: Image.Image
     palette_image: Image.Image
+    indices: Image.Image  # palette_image's indices as an "L" image, to paste a title's indices into
     draw: ImageDraw.ImageDraw  # for measuring text
     boxes: list[Box]
 
@@ -167,7 +209,8 @@ def _frame(publication: str, section: str, footer: str, regular: Path, bold: Pat
         if box is not None:
             boxes.append((box[0], row_top + box[1], box[2], row_top + box[3]))
     palette_image = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
-    return _Frame(image, palette_image, draw, boxes)
+    indices = Image.frombytes("L", palette_image.size, palette_image.tobytes())
+    return _Frame(image, palette_image, indices, draw, boxes)
 
 
 def _draw(image: Image.Image) -> ImageDraw.ImageDraw:
