@@ -9,6 +9,8 @@ cards with `draw_card`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import REPO
 from hypothesis import given, settings
@@ -17,9 +19,11 @@ from PIL import Image, ImageDraw
 
 from publisher.render import social
 from publisher.render.social import BACKGROUND, TEXT, CardText, _palette, _png, draw_card, social_card
+from publisher.render.text_lengths import CachedLengths, MeasuredLengths
 
 STATIC = [REPO / "templates/static"]
 BOLD = REPO / "templates/static" / social.BOLD_FONT
+KERNED = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")  # a kern table: basic layout kerns
 
 
 def whole_card(text: CardText) -> bytes:
@@ -96,3 +100,48 @@ def test_both_title_paths_are_taken_and_right(monkeypatch: pytest.MonkeyPatch) -
     assert social_card(text, STATIC) == whole_card(text)
     assert fast == [True]
     assert drawn_whole == []  # the band, drawn in RGB
+
+
+# --- Word wrap: lengths from cached words ----------------------------------------------------------
+
+WORDS = st.text(alphabet=st.characters(categories=["L", "M", "N", "P", "S"]), min_size=1, max_size=14)
+KERNING = st.sampled_from(["AV", "To", "Wa", "f.", "T,", "LT", "Yo", "r."])  # pairs fonts kern
+LINES = st.lists(WORDS | KERNING, max_size=30).map(" ".join)
+
+
+@settings(max_examples=25, deadline=None)
+@given(LINES, st.sampled_from(social.TITLE_SIZES), st.integers(min_value=120, max_value=1040))
+def test_wrapping_with_cached_lengths_is_wrapping_with_measured_ones(
+    text: str, size: int, width: int
+) -> None:
+    font = social._font(BOLD, size)
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    cached = social._wrap(CachedLengths(draw, font), text, width)
+    assert cached == social._wrap(MeasuredLengths(draw, font), text, width)
+
+
+@pytest.mark.skipif(not KERNED.is_file(), reason="needs DejaVu Serif, a font with a kern table")
+@settings(max_examples=25, deadline=None)
+@given(st.lists(WORDS | KERNING, min_size=2, max_size=8), st.integers(min_value=20, max_value=90))
+def test_cached_lengths_hold_for_a_font_that_kerns(words: list[str], size: int) -> None:
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(KERNED), size, layout_engine=ImageFont.Layout.BASIC)
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    cached, measured = CachedLengths(draw, font), MeasuredLengths(draw, font)
+    line, length = words[0], cached.length(words[0])
+    for word in words[1:]:
+        length = cached.joined(line, length, word)
+        line = f"{line} {word}"
+        assert length == measured.length(line)
+    assert social._wrap(cached, line, 300) == social._wrap(measured, line, 300)
+
+
+def test_kerning_is_there_to_be_missed() -> None:
+    """A sum of character lengths would be wrong for this font (so the test above means something)."""
+    if not KERNED.is_file():
+        pytest.skip("needs DejaVu Serif")
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(KERNED), 60, layout_engine=ImageFont.Layout.BASIC)
+    assert font.getlength("AV To") != sum(font.getlength(character) for character in "AV To")

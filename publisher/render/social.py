@@ -15,7 +15,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.render.text_lengths import CachedLengths, Lengths, MeasuredLengths
+
 if TYPE_CHECKING:  # Pillow is imported only when a card is drawn
+    from collections.abc import Callable
+
     from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
@@ -61,7 +65,7 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
     bold = _font_file(static_dirs, BOLD_FONT)
     regular = _font_file(static_dirs, REGULAR_FONT)
     frame = _frame(text.publication, text.section, text.footer, regular, bold)
-    title_font, line_height, lines = _title_lines(frame.draw, text.title, bold)
+    title_font, line_height, lines = _title_lines(frame.draw, text.title, bold, _cached_lengths)
     places = [(MARGIN, TITLE_TOP + number * line_height) for number in range(len(lines))]
     masks: list[tuple[Image.core.ImagingCore, Box]] = []
     for (x, y), line in zip(places, lines, strict=True):
@@ -164,20 +168,33 @@ def _draw_footer(draw: ImageDraw.ImageDraw, footer: str, regular: Path) -> list[
 
 
 def _title_lines(
-    draw: ImageDraw.ImageDraw, title: str, bold: Path
+    draw: ImageDraw.ImageDraw,
+    title: str,
+    bold: Path,
+    lengths: Callable[[ImageFont.FreeTypeFont], Lengths] | None = None,
 ) -> tuple[ImageFont.FreeTypeFont, int, list[str]]:
-    """The largest title size whose lines fit the title box, its line height and the lines."""
+    """The largest title size whose lines fit the title box, its line height and the lines.
+
+    `lengths` measures the candidate lines (by default each is measured whole)."""
     width = WIDTH - 2 * MARGIN
     for size in TITLE_SIZES:
         title_font = _font(bold, size)
         line_height = round(size * LINE_HEIGHT)
         room = (TITLE_BOTTOM - TITLE_TOP) // line_height
-        lines = _wrap(draw, title, title_font, width)
+        measure = MeasuredLengths(draw, title_font) if lengths is None else lengths(title_font)
+        lines = _wrap(measure, title, width)
         if len(lines) <= room:
             break
     if len(lines) > room:  # even the smallest size is too big: end the last line with an ellipsis
         lines = [*lines[: room - 1], _fit(draw, " ".join(lines[room - 1 :]), title_font, width, force=True)]
     return title_font, line_height, lines
+
+
+@cache
+def _cached_lengths(font: ImageFont.FreeTypeFont) -> Lengths:
+    from PIL import Image
+
+    return CachedLengths(_draw(Image.new("RGB", (1, 1))), font)
 
 
 @dataclass
@@ -267,24 +284,25 @@ def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(lengths: Lengths, text: str, width: int) -> list[str]:
     """Greedy word wrap; a word wider than a line is cut where it must be."""
     lines: list[str] = []
     current = ""
+    current_length = 0.0
     for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if draw.textlength(candidate, font=font) <= width:
-            current = candidate
+        length = lengths.joined(current, current_length, word) if current else lengths.length(word)
+        if length <= width:
+            current = f"{current} {word}" if current else word
+            current_length = length
             continue
         if current:
             lines.append(current)
-        while draw.textlength(word, font=font) > width:
-            cut = max(
-                1, next(i for i in range(len(word), 0, -1) if draw.textlength(word[:i], font=font) <= width)
-            )
+        while lengths.length(word) > width:
+            cut = max(1, next(i for i in range(len(word), 0, -1) if lengths.length(word[:i]) <= width))
             lines.append(word[:cut])
             word = word[cut:]
         current = word
+        current_length = lengths.length(word)
     if current:
         lines.append(current)
     return lines or [""]
