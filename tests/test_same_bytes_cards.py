@@ -10,6 +10,7 @@ cards with `draw_card`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO
@@ -85,21 +86,49 @@ def test_cards_of_tall_many_line_titles_are_the_cards_drawn_whole(title: str) ->
     assert social_card(text, STATIC) == whole_card(text)
 
 
-def test_both_title_paths_are_taken_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An ordinary title goes from coverage to index; lines that overlap go through RGB."""
-    fast: list[bool] = []
-    table = social._coverage_indices
-    monkeypatch.setattr(social, "_coverage_indices", lambda: fast.append(True) or table())
+def test_each_title_path_is_taken_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words pasted one by one; failing that, lines from coverage to index; lines that overlap in RGB."""
+    taken: list[str] = []
+    word_pieces, table = social._word_pieces, social._coverage_indices
+
+    def words(*args: Any) -> Any:
+        pieces = word_pieces(*args)
+        taken.append("no words" if pieces is None else "words")
+        return pieces
+
+    monkeypatch.setattr(social, "_word_pieces", words)
     drawn_whole: list[CardText] = []
     monkeypatch.setattr(social, "draw_card", lambda *args: drawn_whole.append(args[0]) or draw_card(*args))
-    title = "Quietly, the Ångström Budget Grows gjpqy"
-    text = CardText("The Civic Ledger", "Insight", title, "civicledger.example")
+    text = CardText(
+        "The Civic Ledger", "Insight", "Quietly, the Ångström Budget Grows gjpqy", "civicledger.example"
+    )
     assert social_card(text, STATIC) == whole_card(text)
-    assert fast == [True]
+    assert taken == ["words"]
+    taken.clear()
+    monkeypatch.setattr(social, "_word_pieces", lambda *args: None)
+    monkeypatch.setattr(social, "_coverage_indices", lambda: taken.append("lines") or table())
+    assert social_card(text, STATIC) == whole_card(text)
+    assert taken == ["lines"]  # lines from coverage to index
+    taken.clear()
     monkeypatch.setattr(social, "LINE_HEIGHT", 0.8)  # the descenders of one line reach into the next
     assert social_card(text, STATIC) == whole_card(text)
-    assert fast == [True]
+    assert taken == []
     assert drawn_whole == []  # the band, drawn in RGB
+
+
+# Words whose glyphs reach past their advance or sit on odd marks, next to each other.
+ODD_WORDS = st.lists(
+    st.sampled_from(["fj", "ƒ", "“Quoted”", "—", "f", "j", "W.", "‘’", "Ǻ", "ſ", "ff", "x̧", "T", "y,", "…"]),
+    min_size=1,
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=20, deadline=None)
+@given(ODD_WORDS)
+def test_cards_of_titles_of_odd_words_are_the_cards_drawn_whole(title: str) -> None:
+    text = CardText("The Civic Ledger", "Analysis", title, "civicledger.example")
+    assert social_card(text, STATIC) == whole_card(text)
 
 
 # --- Word wrap: lengths from cached words ----------------------------------------------------------

@@ -67,6 +67,13 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
     frame = _frame(text.publication, text.section, text.footer, regular, bold)
     title_font, line_height, lines = _title_lines(frame.draw, text.title, bold, _cached_lengths)
     places = [(MARGIN, TITLE_TOP + number * line_height) for number in range(len(lines))]
+    words = _word_pieces(title_font, lines, places, frame.boxes)
+    if words is not None:
+        card = frame.indices.copy()
+        for image, box in words:
+            card.im.paste(image, box)
+        card.putpalette(_palette().getpalette() or [])
+        return _png(card)
     masks: list[tuple[Image.core.ImagingCore, Box]] = []
     for (x, y), line in zip(places, lines, strict=True):
         if line:  # the coverage mask `ImageDraw.text` draws, and where it draws it
@@ -93,6 +100,62 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
     card = frame.palette_image.copy()
     card.paste(band.quantize(palette=_palette(), dither=Image.Dither.NONE), (0, top))
     return _png(card)
+
+
+Piece = tuple["Image.core.ImagingCore", tuple[int, int, int, int]]  # palette indices, and where they go
+
+
+def _word_pieces(
+    font: ImageFont.FreeTypeFont, lines: list[str], places: list[tuple[int, int]], frame: list[Box]
+) -> list[Piece] | None:
+    """The title as its words' palette indices and where each goes; None where that shortcut is off.
+
+    Pillow draws a line glyph by glyph at each glyph's pen position, and a glyph's image
+    does not depend on where it is drawn as long as the pen stands on a whole pixel. So a
+    word drawn alone and put where the line starts it is what the line draws there, and
+    where no two words' boxes overlap, pasting the words one by one is drawing the lines.
+    A word starts at the length of its line up to and including it, less its own length
+    (`CachedLengths`, exact). The words' indices are cached (`_word_indices`): titles
+    share words. The boxes must keep clear of the frame and of each other, on the card.
+    """
+    if _coverage_indices() is None:
+        return None
+    lengths = _cached_lengths(font)
+    pieces: list[Piece] = []
+    for (x, y), line in zip(places, lines, strict=True):
+        previous, length = "", 0.0
+        for word in line.split(" ") if line else []:
+            if not word:
+                return None
+            length = lengths.joined(previous, length, word) if previous else lengths.length(word)
+            pen = length - lengths.length(word)
+            if not pen.is_integer():
+                return None
+            image, (left, top) = _word_indices(font, word)
+            if image.size[0] and image.size[1]:
+                left, top = x + int(pen) + left, y + top
+                pieces.append((image, (left, top, left + image.size[0], top + image.size[1])))
+            previous = word
+    boxes = [box for _, box in pieces]
+    if not boxes or not all(_inside(box) for box in boxes):
+        return None
+    union = (min(box[0] for box in boxes), min(box[1] for box in boxes))
+    union += (max(box[2] for box in boxes), max(box[3] for box in boxes))
+    near = [other for other in frame if _overlaps(union, other)]  # usually none
+    if any(_overlaps(box, other) for box in boxes for other in near):
+        return None
+    if any(_overlaps(box, other) for number, box in enumerate(boxes) for other in boxes[:number]):
+        return None
+    return pieces
+
+
+@lru_cache(maxsize=512)
+def _word_indices(font: ImageFont.FreeTypeFont, word: str) -> tuple[Image.core.ImagingCore, tuple[int, int]]:
+    """A word's palette indices as `ImageDraw.text` would draw it at a whole pixel, and its offset."""
+    mask, offset = font.getmask2(word, "L", anchor="la", start=(0.0, 0.0))
+    table = _coverage_indices()
+    assert table is not None  # only asked for when there is a table
+    return (mask.point(table, None) if mask.size[0] and mask.size[1] else mask), offset
 
 
 @cache
