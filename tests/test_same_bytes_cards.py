@@ -1,10 +1,11 @@
 """The social cards' shortcuts give exactly the bytes of the straightforward way.
 
-`social_card` turns a title's glyph coverage straight into palette indices, and
-measures text from cached word lengths; each is compared here with what it
-replaces (drawing in RGB and quantising; `ImageDraw.textlength` on every
-candidate line) on generated input. `tests/test_same_bytes.py` compares whole
-cards with `draw_card`.
+`social_card` turns a title's glyph coverage straight into palette indices,
+pastes the title word by word (each word drawn once per process), and wraps it
+with lengths added up from cached word lengths; each is compared here with what
+it replaces (drawing the lines in RGB and quantising; `ImageDraw.textlength` on
+every candidate line) on generated input. `tests/test_same_bytes.py` compares
+whole cards with `draw_card` too.
 """
 
 from __future__ import annotations

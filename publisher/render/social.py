@@ -149,7 +149,7 @@ def _word_pieces(
     return pieces
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)  # some 14 KB each at the largest size: at most about 4 MB
 def _word_indices(font: ImageFont.FreeTypeFont, word: str) -> tuple[Image.core.ImagingCore, tuple[int, int]]:
     """A word's palette indices as `ImageDraw.text` would draw it at a whole pixel, and its offset."""
     mask, offset = font.getmask2(word, "L", anchor="la", start=(0.0, 0.0))
