@@ -15,7 +15,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.render.text_lengths import CachedLengths, Lengths, MeasuredLengths
+
 if TYPE_CHECKING:  # Pillow is imported only when a card is drawn
+    from collections.abc import Callable
+
     from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
@@ -47,34 +51,138 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
     """The card as PNG bytes. `static_dirs` are searched in order for the fonts.
 
     Only the title differs between the cards of one section, so the rest of the
-    card is drawn and quantised once (`_frame`) and each card draws its title on
-    the band of rows the title covers; the result is pixel for pixel the card
-    `draw_card` makes, as long as the title touches nothing else on the card
-    (otherwise the order of drawing could matter, and the card is drawn whole).
+    card is drawn and quantised once (`_frame`) and each card adds its title; the
+    result is pixel for pixel the card `draw_card` makes, as long as the title
+    touches nothing else on the card (otherwise the order of drawing could matter,
+    and the card is drawn whole). Where the title's lines also keep clear of each
+    other, each title pixel's palette index follows from its glyph coverage alone
+    (`_coverage_indices`), so the lines' coverage masks go straight into the
+    palette image; where lines overlap, the band they cover is drawn in RGB and
+    quantised as `draw_card` would.
     """
     from PIL import Image
 
     bold = _font_file(static_dirs, BOLD_FONT)
     regular = _font_file(static_dirs, REGULAR_FONT)
     frame = _frame(text.publication, text.section, text.footer, regular, bold)
-    title_font, line_height, lines = _title_lines(frame.draw, text.title, bold)
-    boxes = [
-        frame.draw.textbbox((MARGIN, TITLE_TOP + number * line_height), line, font=title_font)
-        for number, line in enumerate(lines)
-        if line
-    ]
+    title_font, line_height, lines = _title_lines(frame.draw, text.title, bold, _cached_lengths)
+    places = [(MARGIN, TITLE_TOP + number * line_height) for number in range(len(lines))]
+    words = _word_pieces(title_font, lines, places, frame.boxes)
+    if words is not None:
+        card = frame.indices.copy()
+        for image, box in words:
+            card.im.paste(image, box)
+        card.putpalette(_palette().getpalette() or [])
+        return _png(card)
+    masks: list[tuple[Image.core.ImagingCore, Box]] = []
+    for (x, y), line in zip(places, lines, strict=True):
+        if line:  # the coverage mask `ImageDraw.text` draws, and where it draws it
+            mask, (left, top) = title_font.getmask2(line, "L", anchor="la", start=(0.0, 0.0))
+            masks.append((mask, (x + left, y + top, x + left + mask.size[0], y + top + mask.size[1])))
+    boxes = [box for _, box in masks]
     if not boxes:
         return _png(frame.palette_image)
     top, bottom = math.floor(min(box[1] for box in boxes)), math.ceil(max(box[3] for box in boxes))
     if any(_overlaps(box, other) for box in boxes for other in frame.boxes) or top < 0 or bottom > HEIGHT:
         return _png(draw_card(text, static_dirs).quantize(palette=_palette(), dither=Image.Dither.NONE))
+    apart = not any(_overlaps(box, other) for number, box in enumerate(boxes) for other in boxes[:number])
+    if apart and all(_inside(box) for box in boxes) and (table := _coverage_indices()) is not None:
+        card = frame.indices.copy()
+        for mask, box in masks:
+            if mask.size[0] and mask.size[1]:
+                card.im.paste(mask.point(table, None), tuple(int(edge) for edge in box))
+        card.putpalette(_palette().getpalette() or [])
+        return _png(card)
     band = frame.rgb.crop((0, top, WIDTH, bottom))
     draw = _draw(band)
-    for number, line in enumerate(lines):
-        draw.text((MARGIN, TITLE_TOP + number * line_height - top), line, font=title_font, fill=TEXT)
+    for (x, y), line in zip(places, lines, strict=True):
+        draw.text((x, y - top), line, font=title_font, fill=TEXT)
     card = frame.palette_image.copy()
     card.paste(band.quantize(palette=_palette(), dither=Image.Dither.NONE), (0, top))
     return _png(card)
+
+
+Piece = tuple["Image.core.ImagingCore", tuple[int, int, int, int]]  # palette indices, and where they go
+
+
+def _word_pieces(
+    font: ImageFont.FreeTypeFont, lines: list[str], places: list[tuple[int, int]], frame: list[Box]
+) -> list[Piece] | None:
+    """The title as its words' palette indices and where each goes; None where that shortcut is off.
+
+    Pillow draws a line glyph by glyph at each glyph's pen position, and a glyph's image
+    does not depend on where it is drawn as long as the pen stands on a whole pixel. So a
+    word drawn alone and put where the line starts it is what the line draws there, and
+    where no two words' boxes overlap, pasting the words one by one is drawing the lines.
+    A word starts at the length of its line up to and including it, less its own length
+    (`CachedLengths`, exact). The words' indices are cached (`_word_indices`): titles
+    share words. The boxes must keep clear of the frame and of each other, on the card.
+    """
+    if _coverage_indices() is None:
+        return None
+    lengths = _cached_lengths(font)
+    pieces: list[Piece] = []
+    for (x, y), line in zip(places, lines, strict=True):
+        previous, length = "", 0.0
+        for word in line.split(" ") if line else []:
+            if not word:
+                return None
+            length = lengths.joined(previous, length, word) if previous else lengths.length(word)
+            pen = length - lengths.length(word)
+            if not pen.is_integer():
+                return None
+            image, (left, top) = _word_indices(font, word)
+            if image.size[0] and image.size[1]:
+                left, top = x + int(pen) + left, y + top
+                pieces.append((image, (left, top, left + image.size[0], top + image.size[1])))
+            previous = word
+    boxes = [box for _, box in pieces]
+    if not boxes or not all(_inside(box) for box in boxes):
+        return None
+    union = (min(box[0] for box in boxes), min(box[1] for box in boxes))
+    union += (max(box[2] for box in boxes), max(box[3] for box in boxes))
+    near = [other for other in frame if _overlaps(union, other)]  # usually none
+    if any(_overlaps(box, other) for box in boxes for other in near):
+        return None
+    if any(_overlaps(box, other) for number, box in enumerate(boxes) for other in boxes[:number]):
+        return None
+    return pieces
+
+
+@lru_cache(maxsize=256)  # some 14 KB each at the largest size: at most about 4 MB
+def _word_indices(font: ImageFont.FreeTypeFont, word: str) -> tuple[Image.core.ImagingCore, tuple[int, int]]:
+    """A word's palette indices as `ImageDraw.text` would draw it at a whole pixel, and its offset."""
+    mask, offset = font.getmask2(word, "L", anchor="la", start=(0.0, 0.0))
+    table = _coverage_indices()
+    assert table is not None  # only asked for when there is a table
+    return (mask.point(table, None) if mask.size[0] and mask.size[1] else mask), offset
+
+
+@cache
+def _coverage_indices() -> list[int] | None:
+    """For each glyph coverage value, the palette index of a background pixel inked that much.
+
+    `ImageDraw.text` blends each pixel of the background towards the ink by the glyph
+    coverage there, and quantising without dithering maps each pixel on its own, so on a
+    plain background a title pixel's index depends on its coverage alone. The table is
+    made by doing exactly that to all 256 coverage values at once (`ImageDraw.bitmap` is
+    the same blend `ImageDraw.text` ends with). None, and the shortcut off, if zero
+    coverage would not keep the background's index (pixels the lines' boxes cover but
+    no glyph touches must stay as they are).
+    """
+    from PIL import Image, ImageDraw
+
+    ramp = Image.new("L", (256, 1))
+    ramp.putdata(range(256))
+    inked = Image.new("RGB", (256, 1), BACKGROUND)
+    ImageDraw.Draw(inked).bitmap((0, 0), ramp, fill=TEXT)
+    table = list(inked.quantize(palette=_palette(), dither=Image.Dither.NONE).tobytes())
+    plain = Image.new("RGB", (1, 1), BACKGROUND).quantize(palette=_palette(), dither=Image.Dither.NONE)
+    return table if table[0] == plain.tobytes()[0] else None
+
+
+def _inside(box: Box) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= WIDTH and box[3] <= HEIGHT
 
 
 def draw_card(text: CardText, static_dirs: list[Path]) -> Image.Image:
@@ -123,20 +231,33 @@ def _draw_footer(draw: ImageDraw.ImageDraw, footer: str, regular: Path) -> list[
 
 
 def _title_lines(
-    draw: ImageDraw.ImageDraw, title: str, bold: Path
+    draw: ImageDraw.ImageDraw,
+    title: str,
+    bold: Path,
+    lengths: Callable[[ImageFont.FreeTypeFont], Lengths] | None = None,
 ) -> tuple[ImageFont.FreeTypeFont, int, list[str]]:
-    """The largest title size whose lines fit the title box, its line height and the lines."""
+    """The largest title size whose lines fit the title box, its line height and the lines.
+
+    `lengths` measures the candidate lines (by default each is measured whole)."""
     width = WIDTH - 2 * MARGIN
     for size in TITLE_SIZES:
         title_font = _font(bold, size)
         line_height = round(size * LINE_HEIGHT)
         room = (TITLE_BOTTOM - TITLE_TOP) // line_height
-        lines = _wrap(draw, title, title_font, width)
+        measure = MeasuredLengths(draw, title_font) if lengths is None else lengths(title_font)
+        lines = _wrap(measure, title, width)
         if len(lines) <= room:
             break
     if len(lines) > room:  # even the smallest size is too big: end the last line with an ellipsis
         lines = [*lines[: room - 1], _fit(draw, " ".join(lines[room - 1 :]), title_font, width, force=True)]
     return title_font, line_height, lines
+
+
+@cache
+def _cached_lengths(font: ImageFont.FreeTypeFont) -> Lengths:
+    from PIL import Image
+
+    return CachedLengths(_draw(Image.new("RGB", (1, 1))), font)
 
 
 @dataclass
@@ -145,6 +266,7 @@ class _Frame:
 
     rgb: Image.Image
     palette_image: Image.Image
+    indices: Image.Image  # palette_image's indices as an "L" image, to paste a title's indices into
     draw: ImageDraw.ImageDraw  # for measuring text
     boxes: list[Box]
 
@@ -167,7 +289,8 @@ def _frame(publication: str, section: str, footer: str, regular: Path, bold: Pat
         if box is not None:
             boxes.append((box[0], row_top + box[1], box[2], row_top + box[3]))
     palette_image = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
-    return _Frame(image, palette_image, draw, boxes)
+    indices = Image.frombytes("L", palette_image.size, palette_image.tobytes())
+    return _Frame(image, palette_image, indices, draw, boxes)
 
 
 def _draw(image: Image.Image) -> ImageDraw.ImageDraw:
@@ -224,24 +347,25 @@ def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(lengths: Lengths, text: str, width: int) -> list[str]:
     """Greedy word wrap; a word wider than a line is cut where it must be."""
     lines: list[str] = []
     current = ""
+    current_length = 0.0
     for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if draw.textlength(candidate, font=font) <= width:
-            current = candidate
+        length = lengths.joined(current, current_length, word) if current else lengths.length(word)
+        if length <= width:
+            current = f"{current} {word}" if current else word
+            current_length = length
             continue
         if current:
             lines.append(current)
-        while draw.textlength(word, font=font) > width:
-            cut = max(
-                1, next(i for i in range(len(word), 0, -1) if draw.textlength(word[:i], font=font) <= width)
-            )
+        while lengths.length(word) > width:
+            cut = max(1, next(i for i in range(len(word), 0, -1) if lengths.length(word[:i]) <= width))
             lines.append(word[:cut])
             word = word[cut:]
         current = word
+        current_length = lengths.length(word)
     if current:
         lines.append(current)
     return lines or [""]
