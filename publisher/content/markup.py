@@ -21,6 +21,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
+from publisher.content.block_skip import use_skipping_blocks
 from publisher.content.inline_skip import use_skipping_inline
 from publisher.content.rawhtml import MAX_DEPTH, HtmlProblem, check_html, is_plain_reference
 
@@ -298,7 +299,8 @@ class BodyRenderer:
             output_format="html",
         )
         self._raw_html = _RawHtmlLog(self._md)
-        use_skipping_inline(self._md)  # the same HTML, without searches that cannot match
+        use_skipping_blocks(self._md)  # the same HTML, without searches that cannot match
+        use_skipping_inline(self._md)
 
     def render(
         self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
