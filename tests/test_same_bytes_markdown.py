@@ -7,13 +7,24 @@ input and on samples that only the shortcut's own check lets through.
 
 from __future__ import annotations
 
+import itertools
+from xml.etree.ElementTree import Element
+
 import markdown
 import pytest
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown.blockprocessors import BlockProcessor, ReferenceProcessor
+from markdown.extensions.footnotes import FootnoteBlockProcessor
 
-from publisher.content.block_skip import KNOWN, SkippingBlockParser, needs_of, use_skipping_blocks
+from publisher.content.block_skip import (
+    KNOWN,
+    Needs,
+    SkippingBlockParser,
+    needs_of,
+    use_skipping_blocks,
+)
 from publisher.content.markup import BodyRenderer
 
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "codehilite", "toc", "attr_list"]
@@ -107,6 +118,7 @@ BLOCK_SAMPLES = [
     "text\n***\nmore",
     "   _ _ _",
     "- - -",
+    "---",
     "***",
     "___",
     "text\n- - -",
@@ -129,6 +141,37 @@ BLOCK_SAMPLES = [
 )
 def test_each_checked_block_processor_alone_gives_python_markdowns_own_html(text: str) -> None:
     assert convert(BLOCKS, text) == convert(STOCK, text)
+
+
+def would_take(processor: BlockProcessor, block: str) -> bool:
+    """The processor's own answer: its test, or for those whose test is always yes, its search."""
+    if isinstance(processor, (FootnoteBlockProcessor, ReferenceProcessor)):
+        return processor.RE.search(block) is not None
+    return bool(processor.test(Element("div"), block))
+
+
+CHECKED = [(p, needs) for p in BodyRenderer()._md.parser.blockprocessors if (needs := needs_of(p))]
+
+
+@pytest.mark.parametrize(("processor", "needs"), CHECKED, ids=[type(p).__name__ for p, _ in CHECKED])
+def test_a_block_a_processor_would_take_always_passes_its_check_short_blocks_all_tried(
+    processor: BlockProcessor, needs: Needs
+) -> None:
+    """Every block of up to five characters from the ones that matter (and a letter)."""
+    for length in range(6):
+        for chars in itertools.product(" \n-_*x#=>|[^]:"[: 7 if length == 5 else None], repeat=length):
+            block = "".join(chars)
+            if would_take(processor, block):
+                assert needs.admits(block), (type(processor).__name__, block)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(BLOCK_PIECES) | st.text(" \n-_*x#=>|[^]:", max_size=6), max_size=12))
+def test_a_block_a_processor_would_take_always_passes_its_check(pieces: list[str]) -> None:
+    block = "".join(pieces)
+    for processor, needs in CHECKED:
+        if would_take(processor, block):
+            assert needs.admits(block), (type(processor).__name__, block)
 
 
 def test_every_searching_block_processor_of_the_build_is_known_so_none_is_tested_needlessly() -> None:

@@ -18,6 +18,7 @@ extension add a processor, it is tested as usual.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from markdown.blockparser import BlockParser
@@ -40,10 +41,33 @@ if TYPE_CHECKING:
 
 
 class Needs(NamedTuple):
-    """A block can match only if it starts with one of `starts` or holds one of `holds`."""
+    """A block can match only if it starts with one of `starts`, holds one of `holds`, or `lines`
+    (a search far cheaper than the processor's) finds a later line that starts as a match would."""
 
     starts: tuple[str, ...]
     holds: tuple[str, ...]
+    lines: re.Pattern[str] | None = None
+
+    def admits(self, block: str) -> bool:
+        """False only if no match can be in `block` (the parser inlines this for speed)."""
+        return (
+            block.startswith(self.starts)
+            or any(piece in block for piece in self.holds)
+            or (self.lines is not None and self.lines.search(block) is not None)
+        )
+
+
+# A rule's line is up to three spaces, then three `-`, `_` or `*` (the same one), each after
+# at most two spaces: "---", "- - -", " ***"… A bold lead ("**Lead.**") or a list item ("- x")
+# starts otherwise, so is not tested.
+_RULE_STARTS = tuple(
+    " " * indent + mark + " " * gap + mark + " " * gap2 + mark
+    for indent in range(4)
+    for mark in "-_*"
+    for gap in range(3)
+    for gap2 in range(3)
+)
+_RULE_LINE = re.compile(r"\n[ ]{0,3}(?:-[ ]{0,2}-[ ]{0,2}-|_[ ]{0,2}_[ ]{0,2}_|\*[ ]{0,2}\*[ ]{0,2}\*)")
 
 
 # (class, its expression) -> what any block it accepts contains. `test` of the footnote and
@@ -57,12 +81,12 @@ KNOWN: dict[tuple[type[BlockProcessor], str], Needs] = {
     ): Needs(("#",), ("\n#",)),
     # matched at the start: the first line, a newline, then `=` or `-`
     (SetextHeaderProcessor, r"^.*?\n(?:=+|-+)[ ]*(\n|$)"): Needs((), ("\n=", "\n-")),
-    # a line (up to three spaces in) that starts with `-`, `_` or `*`
+    # a line that starts as a rule does
     (
         HRProcessor,
         r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
         r"(?P=atomicgroup)[ ]*$",
-    ): Needs((" ", "-", "_", "*"), ("\n ", "\n-", "\n_", "\n*")),
+    ): Needs(_RULE_STARTS, (), _RULE_LINE),
     # a `>` at the start of a line, after up to three spaces
     (BlockQuoteProcessor, r"(^|\n)[ ]{0,3}>[ ]?(.*)"): Needs((), (">",)),
     # `[^label]:`
@@ -114,7 +138,8 @@ class SkippingBlockParser(BlockParser):
                         if piece in block:
                             break
                     else:
-                        continue  # what a test (or run) that found nothing would have done
+                        if needs.lines is None or needs.lines.search(block) is None:
+                            continue  # what a test (or run) that found nothing would have done
                 if processor.test(parent, block) and processor.run(parent, blocks) is not False:
                     break  # run returns True or None
 
