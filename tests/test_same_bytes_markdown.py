@@ -16,7 +16,9 @@ from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.blockprocessors import BlockProcessor, ReferenceProcessor
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
+from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace
 
 from publisher.content.block_skip import (
     KNOWN,
@@ -26,6 +28,7 @@ from publisher.content.block_skip import (
     use_skipping_blocks,
 )
 from publisher.content.markup import BodyRenderer
+from publisher.content.preprocess_skip import Unchanging, use_skipping_preprocessors
 
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "codehilite", "toc", "attr_list"]
 CONFIGS = {"codehilite": {"guess_lang": False, "css_class": "highlight"}, "toc": {"permalink": False}}
@@ -187,3 +190,99 @@ def test_the_sample_and_the_readme_convert_as_python_markdown_does() -> None:
     for file in files:
         text = file.read_text(encoding="utf-8")
         assert convert(BLOCKS, text) == convert(STOCK, text), file
+
+
+# --- preprocessors skipped when the text holds nothing they change ----------------------------------
+
+PREP_PIECES = [
+    "word",
+    " ",
+    "   ",
+    "\n",
+    "\n\n",
+    "\n   \n",
+    "   \n",
+    "\n  ",
+    "\t",
+    "\r",
+    "\r\n",
+    "\x02",
+    "\x03",
+    "```",
+    "~~~",
+    "```python\nx = 1\n```",
+    "~~~\ncode\n~~~",
+    "<",
+    ">",
+    "<div>\nx\n</div>",
+    "<span>x</span>",
+    "<!-- c -->",
+    "&",
+    "&amp;",
+    "&#169;",
+    "- ",
+    "# ",
+]
+PREP_TEXT = st.lists(st.sampled_from(PREP_PIECES) | st.text(max_size=3), max_size=14).map("".join)
+PREPROCESSORS = stock()
+use_skipping_preprocessors(PREPROCESSORS)
+
+
+def assert_each_preprocessor_returns_its_own_lines(text: str) -> None:
+    lines = text.split("\n")
+    for item in PREPROCESSORS.preprocessors._priority:
+        wrapper = PREPROCESSORS.preprocessors[item.name]
+        assert isinstance(wrapper, Unchanging)
+        PREPROCESSORS.reset()
+        fast = wrapper.run(list(lines)), PREPROCESSORS.htmlStash.rawHtmlBlocks[:]
+        PREPROCESSORS.reset()
+        own = wrapper.inner.run(list(lines)), PREPROCESSORS.htmlStash.rawHtmlBlocks[:]
+        assert fast == own, item.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(PREP_TEXT)
+def test_each_skipping_preprocessor_returns_the_lines_of_its_own(text: str) -> None:
+    assert_each_preprocessor_returns_its_own_lines(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PREP_TEXT)
+def test_skipping_preprocessors_gives_python_markdowns_own_html(text: str) -> None:
+    assert convert(PREPROCESSORS, text) == convert(STOCK, text)
+
+
+# One sample of each thing a preprocessor changes, so that only its own check lets it through.
+PREP_SAMPLES = [
+    "",
+    "a",
+    "a\n",
+    "a\n   ",
+    "a\n   \nb",
+    "a\tb",
+    "a\rb",
+    "a\x02b",
+    "a\x03b",
+    "```\nx\n```",
+    "~~~\nx\n~~~",
+    "<div>\nx\n</div>",
+    "<b>x</b>",
+    "a &amp; b",
+]
+
+
+@pytest.mark.parametrize("text", PREP_SAMPLES)
+def test_each_preprocessor_alone_gives_python_markdowns_own_lines_and_html(text: str) -> None:
+    assert_each_preprocessor_returns_its_own_lines(text)
+    assert convert(PREPROCESSORS, text) == convert(STOCK, text)
+
+
+def test_every_preprocessor_of_the_build_is_known_so_none_runs_needlessly() -> None:
+    """If Python-Markdown changes one, it is no longer skipped (still correct, but slow)."""
+    preprocessors = BodyRenderer()._md.preprocessors
+    assert [type(p).__name__ for p in preprocessors] == ["Unchanging"] * 3
+    assert [type(p.inner) for p in preprocessors] == [  # type: ignore[attr-defined]
+        NormalizeWhitespace,
+        FencedBlockPreprocessor,
+        HtmlBlockPreprocessor,
+    ]

@@ -23,6 +23,7 @@ from markdown.util import HTML_PLACEHOLDER_RE
 
 from publisher.content.block_skip import use_skipping_blocks
 from publisher.content.inline_skip import use_skipping_inline
+from publisher.content.preprocess_skip import use_skipping_preprocessors
 from publisher.content.rawhtml import MAX_DEPTH, HtmlProblem, check_html, is_plain_reference
 
 SUMMARY_LENGTH = 200
@@ -299,7 +300,8 @@ class BodyRenderer:
             output_format="html",
         )
         self._raw_html = _RawHtmlLog(self._md)
-        use_skipping_blocks(self._md)  # the same HTML, without searches that cannot match
+        use_skipping_preprocessors(self._md)  # the same HTML, without searches that cannot match
+        use_skipping_blocks(self._md)
         use_skipping_inline(self._md)
 
     def render(
