@@ -29,6 +29,7 @@ from publisher.content.block_skip import (
 )
 from publisher.content.markup import BodyRenderer
 from publisher.content.preprocess_skip import Unchanging, use_skipping_preprocessors
+from publisher.content.tree_skip import QuickAttrList, QuickToc, use_quick_tree_passes
 
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "codehilite", "toc", "attr_list"]
 CONFIGS = {"codehilite": {"guess_lang": False, "css_class": "highlight"}, "toc": {"permalink": False}}
@@ -286,3 +287,70 @@ def test_every_preprocessor_of_the_build_is_known_so_none_runs_needlessly() -> N
         FencedBlockPreprocessor,
         HtmlBlockPreprocessor,
     ]
+
+
+# --- attribute lists and the table-of-contents marker looked for only where they can be -------------
+
+TREES = stock()
+use_quick_tree_passes(TREES)
+
+TREE_PIECES = [
+    "word",
+    " ",
+    "\n",
+    "\n\n",
+    "# Heading",
+    "## Heading ##",
+    "{: #id }",
+    "{: .class }",
+    "{.c}",
+    "{",
+    "}",
+    "{:",
+    "[TOC]",
+    " [TOC] ",
+    "[TOC",
+    "*em*",
+    "**strong**",
+    "`code`",
+    "- ",
+    "> ",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "a[^1]",
+    "[^1]: note",
+    "```\n[TOC] {: .x }\n```",
+]
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(st.sampled_from(TREE_PIECES) | st.text(max_size=3), max_size=14).map("".join))
+def test_quick_attribute_list_and_toc_passes_give_python_markdowns_own_html(text: str) -> None:
+    assert convert(TREES, text) == convert(STOCK, text)
+
+
+# Where an attribute list or the marker can be, so that only the pass's own check lets it through.
+TREE_SAMPLES = [
+    "# Heading {: #mine }",
+    "Heading {: .c }\n=======",
+    "A paragraph\n{: .c }",
+    "*em*{: .c } after",
+    "[link](https://x.org){: rel=nofollow }",
+    "- item\n{: .c }",
+    "- item *em*\n    {: .c }\n\n    - inner",
+    "| a | b {: .c } |\n|---|---|\n| 1 | 2 |",
+    "[TOC]\n\n# One\n\n## Two",
+    "Text\n\n   [TOC]   \n\n# One",
+    "- [TOC]\n\n# One",
+]
+
+
+@pytest.mark.parametrize("text", TREE_SAMPLES)
+def test_each_quick_tree_pass_alone_gives_python_markdowns_own_html(text: str) -> None:
+    assert convert(TREES, text) == convert(STOCK, text)
+
+
+def test_the_attribute_list_and_toc_passes_of_the_build_are_the_quick_ones() -> None:
+    """If Python-Markdown changes the expression, the quick pass is not used (correct, but slow)."""
+    treeprocessors = BodyRenderer()._md.treeprocessors
+    assert type(treeprocessors["attr_list"]) is QuickAttrList
+    assert type(treeprocessors["toc"]) is QuickToc

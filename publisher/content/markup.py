@@ -25,6 +25,7 @@ from publisher.content.block_skip import use_skipping_blocks
 from publisher.content.inline_skip import use_skipping_inline
 from publisher.content.preprocess_skip import use_skipping_preprocessors
 from publisher.content.rawhtml import MAX_DEPTH, HtmlProblem, check_html, is_plain_reference
+from publisher.content.tree_skip import use_quick_tree_passes
 
 SUMMARY_LENGTH = 200
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -303,6 +304,7 @@ class BodyRenderer:
         use_skipping_preprocessors(self._md)  # the same HTML, without searches that cannot match
         use_skipping_blocks(self._md)
         use_skipping_inline(self._md)
+        use_quick_tree_passes(self._md)
 
     def render(
         self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
