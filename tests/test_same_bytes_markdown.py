@@ -20,6 +20,7 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace
 
+from publisher.content.block_level import BlockLevelNames
 from publisher.content.block_skip import (
     KNOWN,
     Needs,
@@ -27,7 +28,7 @@ from publisher.content.block_skip import (
     needs_of,
     use_skipping_blocks,
 )
-from publisher.content.markup import BodyRenderer
+from publisher.content.markup import BodyRenderer, use_shortcuts
 from publisher.content.preprocess_skip import Unchanging, use_skipping_preprocessors
 from publisher.content.tree_skip import QuickAttrList, QuickToc, use_quick_tree_passes
 
@@ -354,3 +355,90 @@ def test_the_attribute_list_and_toc_passes_of_the_build_are_the_quick_ones() -> 
     treeprocessors = BodyRenderer()._md.treeprocessors
     assert type(treeprocessors["attr_list"]) is QuickAttrList
     assert type(treeprocessors["toc"]) is QuickToc
+
+
+# --- block-level names looked up in a set -----------------------------------------------------------
+
+TAGS = st.sampled_from(
+    [*markdown.Markdown().block_level_elements, "strong", "em", "a", "span", "LI", "p/", "x"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(TAGS | st.text(max_size=4), max_size=5),
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["append", "insert", "remove", "pop", "set", "del", "extend", "iadd", "imul", "clear"]
+            ),
+            TAGS,
+        )
+    ),
+)
+def test_block_level_names_answer_as_the_list_does_through_changes(
+    start: list[str], changes: list[tuple[str, str]]
+) -> None:
+    names, plain = BlockLevelNames(start), list(start)
+    for change, tag in changes:
+        for each in (names, plain):
+            if change == "append":
+                each.append(tag)
+            elif change == "insert":
+                each.insert(1, tag)
+            elif change == "extend":
+                each.extend([tag, tag.upper()])
+            elif change == "iadd":
+                each += [tag]
+            elif change == "imul":
+                each *= 2
+            elif change == "clear":
+                each.clear()
+            elif tag in each:
+                index = each.index(tag)
+                if change == "remove":
+                    each.remove(tag)
+                elif change == "pop":
+                    each.pop(index)
+                elif change == "set":
+                    each[index] = tag + "x"
+                else:
+                    del each[index]
+        assert names == plain
+        for probe in {tag, tag + "x", tag.upper(), "p", "strong", *plain}:
+            assert (probe in names) == (probe in plain)
+
+
+def test_a_name_that_cannot_be_hashed_is_answered_as_the_list_would() -> None:
+    names = BlockLevelNames(["p"])
+    assert [] not in names
+    names.append([])  # type: ignore[arg-type]
+    assert [] in names
+    assert "p" in names
+
+
+# --- every shortcut together ------------------------------------------------------------------------
+
+ALL = stock()
+use_shortcuts(ALL)
+EVERY_PIECE = sorted({*BLOCK_PIECES, *PREP_PIECES, *TREE_PIECES})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(EVERY_PIECE) | st.text(max_size=4), max_size=18).map("".join))
+def test_all_the_shortcuts_together_give_python_markdowns_own_html(text: str) -> None:
+    assert convert(ALL, text) == convert(STOCK, text)
+
+
+@pytest.mark.parametrize("text", BLOCK_SAMPLES + PREP_SAMPLES + TREE_SAMPLES)
+def test_every_sample_converts_with_all_the_shortcuts_as_python_markdown_does(text: str) -> None:
+    assert convert(ALL, text) == convert(STOCK, text)
+
+
+def test_the_sample_publication_and_the_readme_convert_with_all_the_shortcuts_as_python_markdown_does() -> (
+    None
+):
+    files = [*sorted((REPO / "posts").rglob("*.md")), REPO / "README.md", REPO / "CHANGELOG.md"]
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert convert(ALL, text) == convert(STOCK, text), file
