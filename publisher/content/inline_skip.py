@@ -72,10 +72,14 @@ class SkippingInlineProcessor(InlineProcessor):
         count = len(patterns)
         while index < count:
             needed = required[index]
-            if needed is not None and not any(piece in data for piece in needed):
-                index += 1  # what a search that found nothing would have done
-                start = 0
-                continue
+            if needed is not None:
+                for piece in needed:  # a loop, not any(): this runs for every pattern and text
+                    if piece in data:
+                        break
+                else:
+                    index += 1  # what a search that found nothing would have done
+                    start = 0
+                    continue
             data, matched, start = apply(patterns[index], data, index, start)
             if not matched:
                 index += 1

@@ -21,8 +21,12 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor, UnescapeTreeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
+from publisher.content.block_level import use_block_level_set
+from publisher.content.block_skip import use_skipping_blocks
 from publisher.content.inline_skip import use_skipping_inline
+from publisher.content.preprocess_skip import use_skipping_preprocessors
 from publisher.content.rawhtml import MAX_DEPTH, HtmlProblem, check_html, is_plain_reference
+from publisher.content.tree_skip import use_quick_tree_passes
 
 SUMMARY_LENGTH = 200
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -276,6 +280,18 @@ class _RawHtmlLog:
         return self._store(html)
 
 
+def use_shortcuts(md: markdown.Markdown) -> None:
+    """Python-Markdown's own HTML, without work that cannot change it (see each module).
+
+    tests/test_same_bytes_markdown.py compares each, and all together, with stock Python-Markdown.
+    """
+    use_skipping_preprocessors(md)
+    use_skipping_blocks(md)
+    use_skipping_inline(md)
+    use_quick_tree_passes(md)
+    use_block_level_set(md)
+
+
 class BodyRenderer:
     """Converts post bodies; one instance serves every post of a build."""
 
@@ -298,7 +314,7 @@ class BodyRenderer:
             output_format="html",
         )
         self._raw_html = _RawHtmlLog(self._md)
-        use_skipping_inline(self._md)  # the same HTML, without searches that cannot match
+        use_shortcuts(self._md)
 
     def render(
         self, text: str, post_file: Path, posts_root: Path, post_urls: dict[Path, str], media_url: str
