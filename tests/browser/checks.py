@@ -86,7 +86,10 @@ def watch(page: Page, origin: str, site_dir: Path, base_url: str) -> PageLog:
             log.console_errors.append(message.text)
 
     def failed(request: Request) -> None:
-        if local(request.url):
+        # `serve`'s live reload polls /_publisher/version; a click that leaves the page
+        # cancels a poll in flight, which is the navigation working, not a failure.
+        reload_poll = "/_publisher/" in request.url and "ERR_ABORTED" in (request.failure or "")
+        if local(request.url) and not reload_poll:
             log.failed_requests.append(f"{request.url} ({request.failure})")
 
     def response(response: Response) -> None:
