@@ -9,6 +9,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from publisher.render.email.plaintext import _collapse, _collapse_by_pattern, wrap, wrap_inline
 from publisher.render.mailsafe import TASK_BOXES, iframes_as_links, only_task_boxes, replace_tags
 
 # --- mail_safe: HTML with nothing but task boxes is not parsed ---------------------------------------
@@ -58,3 +59,20 @@ def test_a_task_box_is_the_only_input_the_shortcut_lets_through() -> None:
     assert not only_task_boxes('<input type="text">')
     assert not only_task_boxes('<IFRAME src="https://v.example/">')
     assert iframes_as_links('<p><input type="text" name="q"></p>') == "<p></p>"
+
+
+# --- plain text: whitespace collapsed by str.split() when the text allows it -------------------------
+
+# Every character str.split() or the collapsing pattern treats as whitespace, <br>'s stand-in, and words.
+SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\x00", "\u200b", "\ufeff"]
+WORDS = [" ", "  ", "word", "https://x.example/a-b"]
+TEXT = st.lists(st.sampled_from([*SPACES, *WORDS, "é", "—"]), max_size=40).map("".join) | st.lists(
+    st.sampled_from([char for char in SPACES if char.isascii()] + WORDS), max_size=40
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.integers(min_value=1, max_value=30))
+def test_collapsing_and_wrapping_by_str_split_is_collapsing_by_the_pattern(text: str, width: int) -> None:
+    assert _collapse(text) == _collapse_by_pattern(text)
+    assert wrap_inline(text, width) == wrap(_collapse_by_pattern(text), width)
