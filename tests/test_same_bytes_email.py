@@ -6,10 +6,14 @@ replaces, on generated input; each test fails if its shortcut is wrong.
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import lxml.html
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from premailer import Premailer
 
+from publisher.render.email.inline_memo import ShapeInliner
 from publisher.render.email.plaintext import _collapse, _collapse_by_pattern, wrap, wrap_inline
+from publisher.render.email.renderer import INLINER_OPTIONS
 from publisher.render.mailsafe import TASK_BOXES, iframes_as_links, only_task_boxes, replace_tags
 
 # --- mail_safe: HTML with nothing but task boxes is not parsed ---------------------------------------
@@ -49,9 +53,13 @@ HTML_PIECES = [
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(HTML_PIECES) | st.text(max_size=4), max_size=14).map("".join))
 def test_html_with_only_task_boxes_is_returned_as_parsing_would_return_it(html: str) -> None:
-    assert iframes_as_links(html) == replace_tags(html)
+    try:
+        parsed = replace_tags(html)
+    except AssertionError:  # HTMLParser gives up on some markup (`<![x`); not the shortcut's to judge
+        assume(False)
+    assert iframes_as_links(html) == parsed
     if only_task_boxes(html):
-        assert replace_tags(html) == html
+        assert parsed == html
 
 
 def test_a_task_box_is_the_only_input_the_shortcut_lets_through() -> None:
@@ -76,3 +84,49 @@ TEXT = st.lists(st.sampled_from([*SPACES, *WORDS, "é", "—"]), max_size=40).ma
 def test_collapsing_and_wrapping_by_str_split_is_collapsing_by_the_pattern(text: str, width: int) -> None:
     assert _collapse(text) == _collapse_by_pattern(text)
     assert wrap_inline(text, width) == wrap(_collapse_by_pattern(text), width)
+
+
+# --- inlining: one shape per element, asked of lxml once ------------------------------------------
+
+CSS = """
+.post-body p { color: #222; margin: 0 0 16px; }
+.post-body li p { margin: 0; }
+.post-body a { color: #0b5d6b; }
+.post-body blockquote p { font-style: italic; }
+.post-body .task-box { font-family: monospace; }
+.post-body ul > li { padding: 2px; }
+.post-body td { text-align: left; }
+.post-body .note a { color: #a00; }
+"""
+PREMAILER = Premailer(css_text=CSS, **INLINER_OPTIONS)
+
+
+def _element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda tag, classes, attribute, inner: f"<{tag}{classes}{attribute}>{''.join(inner)}</{tag}>",
+        st.sampled_from(["p", "li", "ul", "a", "span", "blockquote", "td"]),
+        st.sampled_from(["", ' class=""', ' class="task-box"', ' class="note  task-box"', ' class="note"']),
+        st.sampled_from(["", ' style="font-weight: bold"', ' align="right"', ' width=""', ' title="t"']),
+        st.lists(children, max_size=3),
+    )
+
+
+BODIES = st.recursive(st.sampled_from(["text", ""]), _element, max_leaves=10)
+
+
+def _inlined(html: str, memo: ShapeInliner | None) -> str:
+    root = lxml.html.fragment_fromstring(f'<div class="post-body">{html}</div>')
+    if memo is None:
+        PREMAILER.transform(root)
+    else:
+        memo.transform(root)
+    return lxml.html.tostring(root, encoding="unicode")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(BODIES, min_size=1, max_size=3))
+def test_shape_memo_inlines_as_premailer_does_on_each_element(bodies: list[str]) -> None:
+    memo = ShapeInliner(PREMAILER, CSS)  # shared by the bodies, as by a build's posts
+    assert memo.enabled
+    for html in bodies:
+        assert _inlined(html, memo) == _inlined(html, None)

@@ -49,8 +49,8 @@ class ShapeInliner:
             attributes = self.memo.get(shape)
             if attributes is None:
                 attributes = self.memo[shape] = self._specimen(root, shape)
-            for name, value in attributes.items():
-                element.set(name, value)
+            if attributes:  # lxml's own update: element.set in order, without lxml.html's Python wrapper
+                element.attrib.update(attributes)
 
     def _collect(
         self,
@@ -59,11 +59,17 @@ class ShapeInliner:
         out: list[tuple[lxml.html.HtmlElement, Shape]],
     ) -> None:
         for child in element:
-            if not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):
                 continue
-            link = (child.tag, *sorted(child.get("class", "").split()))
+            names = child.keys()
+            if names:  # as `child.get(name) is not None` for each name, asking lxml once
+                classes = child.get("class")
+                link = (tag, *sorted(classes.split())) if classes else (tag,)
+                own = tuple((name, child.get(name)) for name in STYLE_ATTRIBUTES if name in names)
+            else:
+                link, own = (tag,), ()
             here = (*chain, link)
-            own = tuple((name, child.get(name)) for name in STYLE_ATTRIBUTES if child.get(name) is not None)
             out.append((child, (here, own)))
             self._collect(child, here, out)
 
