@@ -48,7 +48,6 @@ _LINE_BREAK = "\x00"  # stands for <br> while whitespace is collapsed
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 # Whitespace that str.split() splits on and _SPACES does not (str.isspace(), less the above).
 _OTHER_SPACES = re.compile("[\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
-_OTHER_ASCII_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f")
 
 
 class LinkList:
@@ -142,7 +141,6 @@ class BodyText:
 
     def block(self, element: HtmlElement, width: int) -> list[str]:
         tag = element.tag
-        classes = element.get("class", "").split()
         if tag == "p":
             text = wrap_inline(self._inline_children(element), width)
             return [text] if text else []
@@ -162,7 +160,7 @@ class BodyText:
             return ["* * *"]
         if tag == "dl":
             return [self.definitions(element, width)]
-        if tag == "div" and "footnote" in classes:
+        if tag == "div" and "footnote" in element.get("class", "").split():
             notes = [child for child in element if child.tag == "ol"]
             return [heading("Notes", "h2", width), *(self.list(ol, width) for ol in notes)]
         return self.blocks(element, width)
@@ -246,7 +244,6 @@ class BodyText:
 
     def inline(self, element: HtmlElement) -> str:
         tag = element.tag
-        classes = element.get("class", "").split()
         if tag == "br":
             return _LINE_BREAK
         if tag == "img":
@@ -255,6 +252,7 @@ class BodyText:
         if tag == "input" and element.get("type") == "checkbox":
             return "[x]" if element.get("checked") is not None else "[ ]"
         if tag == "a":
+            classes = element.get("class", "").split()
             text = self._inline_children(element)
             href = (element.get("href") or "").strip()
             if "footnote-backref" in classes:
@@ -279,6 +277,8 @@ def wrap_inline(text: str, width: int) -> str:
     which is what `wrap` would make of them again; an empty line adds nothing
     to what `wrap` returns, so stripping them first changes nothing.
     """
+    if not text or text.isspace():  # nothing but whitespace: _collapse strips it all
+        return ""
     if _only_collapsible_spaces(text):
         if _LINE_BREAK not in text:
             return _fill([" ".join(text.split())], width)
@@ -308,7 +308,7 @@ def _collapse_by_pattern(text: str) -> str:
 def _only_collapsible_spaces(text: str) -> bool:
     """True when every whitespace character in `text` is one `_SPACES` matches."""
     if text.isascii():
-        return not any(char in text for char in _OTHER_ASCII_SPACES)
+        return not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)
     return _OTHER_SPACES.search(text) is None
 
 
