@@ -6,6 +6,8 @@ replaces, on generated input; each test fails if its shortcut is wrong.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import lxml.html
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -13,8 +15,9 @@ from premailer import Premailer
 
 from publisher.render.email.inline_memo import ShapeInliner
 from publisher.render.email.plaintext import _collapse, _collapse_by_pattern, wrap, wrap_inline
-from publisher.render.email.renderer import INLINER_OPTIONS
-from publisher.render.mailsafe import TASK_BOXES, iframes_as_links, only_task_boxes, replace_tags
+from publisher.render.email.renderer import INLINER_OPTIONS, parse_body
+from publisher.render.mailsafe import TASK_BOXES, iframes_as_links, mail_safe, only_task_boxes, replace_tags
+from publisher.render.urls import absolute_url
 
 # --- mail_safe: HTML with nothing but task boxes is not parsed ---------------------------------------
 
@@ -130,3 +133,45 @@ def test_shape_memo_inlines_as_premailer_does_on_each_element(bodies: list[str])
     assert memo.enabled
     for html in bodies:
         assert _inlined(html, memo) == _inlined(html, None)
+
+
+# --- parse_body: only the elements with a URL are visited --------------------------------------------
+
+
+def _absolute_by_walking(html: str, base: str) -> str:
+    """parse_body as it was: every element of the tree, asked for href and src."""
+    safe = mail_safe(html)
+    root = (
+        lxml.html.fragment_fromstring(safe, create_parent="div") if safe.strip() else lxml.html.Element("div")
+    )
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None:
+                    element.set(attribute, absolute_url(value, base))
+    return lxml.html.tostring(root, encoding="unicode")
+
+
+URL_PIECES = [
+    '<a href="/p/x/">',
+    '<a HREF="#fn:1" class="footnote-ref">',
+    "</a>",
+    '<img src="media/a.png" alt="">',
+    '<img src="">',
+    '<a href="https://x.example/">',
+    '<a href="{{ unsubscribe_url }}">',
+    "<p>",
+    "</p>",
+    "<!-- c -->",
+    "text",
+    "<source src=v.mp4>",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=12).map("".join))
+def test_parse_body_makes_the_same_urls_absolute_as_a_walk_of_every_element(html: str) -> None:
+    base = "https://x.example/p/post/"
+    entry = SimpleNamespace(html=html, absolute_url=base)
+    assert lxml.html.tostring(parse_body(entry), encoding="unicode") == _absolute_by_walking(html, base)
