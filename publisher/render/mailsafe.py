@@ -10,6 +10,7 @@ to what it showed. The author was warned about each at resolve time
 
 from __future__ import annotations
 
+import re
 from html import escape
 from html.parser import HTMLParser
 
@@ -49,16 +50,22 @@ ATTRIBUTES: dict[str, set[str]] = {
 }
 
 
+# The task-list boxes the Markdown renderer writes (`publisher.content.markup`): kept as they are.
+TASK_BOXES = (
+    '<input aria-label="To do" disabled type="checkbox">',
+    '<input aria-label="Done" checked disabled type="checkbox">',
+)
+_NEWLINE = re.compile("\n")
+_OPENINGS = re.compile("<(?:iframe|input)", re.IGNORECASE)
+
+
 class _IframeLinks(HTMLParser):
     """Finds each `<iframe …>` and the link that replaces it, and each form control but task boxes."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.html = html
-        self.line_starts = [0]
-        for index, char in enumerate(html):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        self.line_starts = [0] + [match.end() for match in _NEWLINE.finditer(html)]
         self.replacements: list[tuple[int, int, str]] = []  # start, end of the start tag, link
         self.open_at: int | None = None
 
@@ -87,9 +94,11 @@ class _IframeLinks(HTMLParser):
 
 def iframes_as_links(html: str) -> str:
     """Each `<iframe src=…>` as a link to its `src`; what was inside it is dropped by nh3."""
-    lowered = html.lower()
-    if "<iframe" not in lowered and "<input" not in lowered:
-        return html
+    return html if only_task_boxes(html) else replace_tags(html)
+
+
+def replace_tags(html: str) -> str:
+    """`iframes_as_links` by parsing: iframes as links, form controls but task boxes dropped."""
     parser = _IframeLinks(html)
     parser.feed(html)
     parser.close()
@@ -102,6 +111,19 @@ def iframes_as_links(html: str) -> str:
         done = end
     pieces.append(html[done:])
     return "".join(pieces)
+
+
+def only_task_boxes(html: str) -> bool:
+    """True when `iframes_as_links` has nothing to replace, seen without parsing the HTML.
+
+    Only a start tag named `iframe` or `input` is replaced, and every such tag
+    begins with `<iframe` or `<input` in any case. When there is no `<iframe`
+    and each `<input` begins one of the task boxes exactly, every tag the
+    parser could find there is a disabled checkbox, which it keeps; text that
+    the parser reads as something else (a comment, an attribute value) is
+    kept too. So the HTML comes back unchanged, and need not be parsed.
+    """
+    return all(html.startswith(TASK_BOXES, match.start()) for match in _OPENINGS.finditer(html))
 
 
 def mail_safe(html: str) -> str:
@@ -118,4 +140,4 @@ def mail_safe(html: str) -> str:
     )
 
 
-__all__ = ["iframes_as_links", "mail_safe"]
+__all__ = ["iframes_as_links", "mail_safe", "only_task_boxes", "replace_tags"]

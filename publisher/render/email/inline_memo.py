@@ -22,7 +22,9 @@ SIMPLE_SELECTORS = re.compile(r"^[\s\w.,>*-]*$")
 # Attributes premailer reads or writes besides class; everything else is content.
 STYLE_ATTRIBUTES = ("class", "style", "align", "bgcolor", "valign", "width", "height", "border")
 
-Shape = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, str], ...]]
+Chain = tuple[tuple[str, ...], ...]  # (tag, classes...) of the element and its ancestors, outermost first
+Attributes = tuple[tuple[str, str], ...]
+Shape = tuple[Chain, Attributes]
 
 
 def simple_stylesheet(css: str) -> bool:
@@ -37,33 +39,47 @@ class ShapeInliner:
     def __init__(self, inliner: Premailer, css: str) -> None:
         self.inliner = inliner
         self.enabled = simple_stylesheet(css)
-        self.memo: dict[Shape, dict[str, str]] = {}
+        self.memo: dict[tuple[int, Attributes], dict[str, str]] = {}
+        # Each chain of (tag, classes...) links gets a number once: the memo is keyed by
+        # (number, own attributes), not by a tuple of tuples hashed anew for every element.
+        self.chains: list[Chain] = [()]
+        self.chain_numbers: dict[tuple[int, tuple[str, ...]], int] = {}
 
     def transform(self, root: lxml.html.HtmlElement) -> None:
         if not self.enabled:
             self.inliner.transform(root)
             return
-        shapes: list[tuple[lxml.html.HtmlElement, Shape]] = []
-        self._collect(root, (), shapes)
-        for element, shape in shapes:
-            attributes = self.memo.get(shape)
+        shapes: list[tuple[lxml.html.HtmlElement, tuple[int, Attributes]]] = []
+        self._collect(root, 0, shapes)
+        for element, key in shapes:
+            attributes = self.memo.get(key)
             if attributes is None:
-                attributes = self.memo[shape] = self._specimen(root, shape)
-            for name, value in attributes.items():
-                element.set(name, value)
+                number, own = key
+                attributes = self.memo[key] = self._specimen(root, (self.chains[number], own))
+            if attributes:  # lxml's own update: element.set in order, without lxml.html's Python wrapper
+                element.attrib.update(attributes)
 
     def _collect(
         self,
         element: lxml.html.HtmlElement,
-        chain: tuple[tuple[str, ...], ...],
-        out: list[tuple[lxml.html.HtmlElement, Shape]],
+        chain: int,
+        out: list[tuple[lxml.html.HtmlElement, tuple[int, Attributes]]],
     ) -> None:
         for child in element:
-            if not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):
                 continue
-            link = (child.tag, *sorted(child.get("class", "").split()))
-            here = (*chain, link)
-            own = tuple((name, child.get(name)) for name in STYLE_ATTRIBUTES if child.get(name) is not None)
+            names = child.keys()
+            if names:  # as `child.get(name) is not None` for each name, asking lxml once
+                classes = child.get("class")
+                link = (tag, *sorted(classes.split())) if classes else (tag,)
+                own = tuple((name, child.get(name)) for name in STYLE_ATTRIBUTES if name in names)
+            else:
+                link, own = (tag,), ()
+            here = self.chain_numbers.get((chain, link))
+            if here is None:
+                here = self.chain_numbers[chain, link] = len(self.chains)
+                self.chains.append((*self.chains[chain], link))
             out.append((child, (here, own)))
             self._collect(child, here, out)
 

@@ -46,6 +46,8 @@ HEADING_RULES = {"h1": "=", "h2": "-"}
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LINE_BREAK = "\x00"  # stands for <br> while whitespace is collapsed
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
+# Whitespace that str.split() splits on and _SPACES does not (str.isspace(), less the above).
+_OTHER_SPACES = re.compile("[\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
 class LinkList:
@@ -70,9 +72,13 @@ def wrap(text: str, width: int = WIDTH, first: str = "", rest: str = "") -> str:
     words as fit, found by searching the space-joined words for the last
     space that fits rather than adding one word at a time.
     """
+    return _fill([" ".join(part.split()) for part in text.split("\n")], width, first, rest)
+
+
+def _fill(parts: list[str], width: int, first: str = "", rest: str = "") -> str:
+    """`wrap` of text whose lines are `parts`, each already words joined by single spaces."""
     lines: list[str] = []
-    for part in text.split("\n"):
-        words = " ".join(part.split())
+    for words in parts:
         while words:
             lead = rest if lines else first
             room = width - len(lead)
@@ -129,15 +135,14 @@ class BodyText:
         return out
 
     def _flush(self, run: list[str], width: int, out: list[str]) -> None:
-        text = wrap(_collapse("".join(run)), width)
+        text = wrap_inline("".join(run), width)
         if text:
             out.append(text)
 
     def block(self, element: HtmlElement, width: int) -> list[str]:
         tag = element.tag
-        classes = element.get("class", "").split()
         if tag == "p":
-            text = wrap(self.inline_text(element), width)
+            text = wrap_inline(self._inline_children(element), width)
             return [text] if text else []
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             return [heading(self.inline_text(element), tag, width)]
@@ -155,7 +160,7 @@ class BodyText:
             return ["* * *"]
         if tag == "dl":
             return [self.definitions(element, width)]
-        if tag == "div" and "footnote" in classes:
+        if tag == "div" and "footnote" in element.get("class", "").split():
             notes = [child for child in element if child.tag == "ol"]
             return [heading("Notes", "h2", width), *(self.list(ol, width) for ol in notes)]
         return self.blocks(element, width)
@@ -218,7 +223,7 @@ class BodyText:
         lines = []
         for child in element:
             if child.tag == "dt":
-                lines.append(wrap(self.inline_text(child), width))
+                lines.append(wrap_inline(self._inline_children(child), width))
             elif child.tag == "dd":
                 lines.append(prefix_lines("\n\n".join(self.blocks(child, width - 4)), "    ", "    "))
         return "\n".join(lines)
@@ -239,7 +244,6 @@ class BodyText:
 
     def inline(self, element: HtmlElement) -> str:
         tag = element.tag
-        classes = element.get("class", "").split()
         if tag == "br":
             return _LINE_BREAK
         if tag == "img":
@@ -248,6 +252,7 @@ class BodyText:
         if tag == "input" and element.get("type") == "checkbox":
             return "[x]" if element.get("checked") is not None else "[ ]"
         if tag == "a":
+            classes = element.get("class", "").split()
             text = self._inline_children(element)
             href = (element.get("href") or "").strip()
             if "footnote-backref" in classes:
@@ -265,8 +270,46 @@ class BodyText:
         return self._inline_children(element)
 
 
+def wrap_inline(text: str, width: int) -> str:
+    """`wrap(_collapse(text), width)`, with the words split once instead of twice.
+
+    On the fast path of `_collapse` its lines are already single-spaced words,
+    which is what `wrap` would make of them again; an empty line adds nothing
+    to what `wrap` returns, so stripping them first changes nothing.
+    """
+    if not text or text.isspace():  # nothing but whitespace: _collapse strips it all
+        return ""
+    if _only_collapsible_spaces(text):
+        if _LINE_BREAK not in text:
+            return _fill([" ".join(text.split())], width)
+        return _fill([" ".join(part.split()) for part in text.split(_LINE_BREAK)], width)
+    return wrap(_collapse_by_pattern(text), width)
+
+
 def _collapse(text: str) -> str:
+    """Runs of spaces, tabs, line ends and no-break spaces as one space; `<br>` as a line end.
+
+    When `text` holds no other whitespace, `str.split()` splits exactly where
+    `_SPACES` does, and strips the ends as `strip()` does, so it is used: it
+    is several times faster than the regular expression.
+    """
+    if _only_collapsible_spaces(text):
+        if _LINE_BREAK not in text:
+            return " ".join(text.split())
+        return "\n".join(" ".join(part.split()) for part in text.split(_LINE_BREAK)).strip()
+    return _collapse_by_pattern(text)
+
+
+def _collapse_by_pattern(text: str) -> str:
+    """`_collapse` for any text: other whitespace (an em space) is kept inside a line."""
     return "\n".join(" ".join(_SPACES.split(part)).strip() for part in text.split(_LINE_BREAK)).strip()
+
+
+def _only_collapsible_spaces(text: str) -> bool:
+    """True when every whitespace character in `text` is one `_SPACES` matches."""
+    if text.isascii():
+        return not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)
+    return _OTHER_SPACES.search(text) is None
 
 
 def heading(text: str, tag: str, width: int = WIDTH) -> str:
