@@ -32,7 +32,7 @@ from publisher.errors import BuildFailed, ContentError, WarningsFailed, processi
 from publisher.incremental import fastpath
 from publisher.incremental.cache import BuildCache, FileDigests
 from publisher.incremental.fingerprint import code_digest, digest, entry_page_digest, files_digest
-from publisher.incremental.output import Staging
+from publisher.incremental.output import Staged, Staging
 from publisher.options import BuildOptions, BuildResult, Progress
 from publisher.parallel import available_cores, run_in_order
 from publisher.paths import STATIC_DIR
@@ -306,10 +306,16 @@ class _Writer:
         self.outputs[name] = self.previous.files[name]
 
     def put(self, name: str, key: str, data: bytes) -> None:
-        self.rendered.add(name)
         if self.staging is not None:
-            self.staging.put(name, data)
-            self.outputs[name] = (key, *self.staging.stat(name))
+            self.note(key, self.staging.write(name, data))
+        self.rendered.add(name)
+
+    def note(self, key: str, staged: Staged) -> None:
+        """Record a file a worker staged (`stage_rendered`)."""
+        assert self.staging is not None
+        self.staging.record(staged)
+        self.rendered.add(staged.name)
+        self.outputs[staged.name] = (key, staged.size, staged.mtime_ns)
 
     def jobs(self, prefix: str, jobs: list[Job], workers: int, progress: Progress | None) -> list[str]:
         """Keep or render each job; the ones to render go to worker processes."""
@@ -330,13 +336,22 @@ class _Writer:
             else:
                 todo.append(job)
         advance = progress("Rendering pages", len(todo)) if progress and len(todo) > 1 else None
-        tasks = [partial(run_processing, prefix + job.name, guarded(job.render, self.root)) for job in todo]
+        tasks = [
+            partial(
+                run_processing,
+                prefix + job.name,
+                partial(_stage_rendered, self.staging, [prefix + job.name], guarded(job.render, self.root)),
+            )
+            for job in todo
+        ]
         problems = []
-        for job, data in zip(todo, run_in_order(tasks, workers), strict=True):
-            if isinstance(data, ContentError):
-                problems.append(data)
+        for job, done in zip(todo, run_in_order(tasks, workers), strict=True):
+            if isinstance(done, ContentError):
+                problems.append(done)
             else:
-                self.put(prefix + job.name, job.key, data)
+                for staged in done[0]:
+                    self.note(job.key, staged)
+                self.rendered.add(prefix + job.name)
             if advance:
                 advance(1)
         if problems:
@@ -426,16 +441,28 @@ class _EmailStage:
             )
 
             renderer = EmailRenderer(self.site, self.env)  # type: ignore[arg-type]
-            tasks = [guarded(partial(_render_email, renderer, entry), self.writer.root) for entry, _ in todo]
+            staging = self.writer.staging
+            tasks = [
+                partial(
+                    _stage_rendered,
+                    staging,
+                    [f"email/{entry.slug}{suffix}" for suffix in self.SUFFIXES],
+                    guarded(partial(_render_email, renderer, entry), self.writer.root),
+                )
+                for entry, _ in todo
+            ]
             advance = (
                 self.progress("Rendering emails", len(tasks)) if self.progress and len(tasks) > 1 else None
             )
-            for (entry, key), files in zip(todo, run_in_order(tasks, self.jobs), strict=True):
-                if isinstance(files, ContentError):
-                    raise BuildFailed([files])
-                for suffix, data in zip(self.SUFFIXES, files, strict=True):
-                    self.writer.put(f"email/{entry.slug}{suffix}", key, data)
-                sizes[entry.slug] = len(files[0])
+            for (entry, key), done in zip(todo, run_in_order(tasks, self.jobs), strict=True):
+                if isinstance(done, ContentError):
+                    raise BuildFailed([done])
+                staged, html_size = done
+                for file in staged:
+                    self.writer.note(key, file)
+                for suffix in self.SUFFIXES:
+                    self.writer.rendered.add(f"email/{entry.slug}{suffix}")
+                sizes[entry.slug] = html_size
                 self.rebuilt.add(entry.slug)
                 if advance:
                     advance(1)
@@ -497,6 +524,21 @@ def _search_failure() -> Iterator[None]:
     except IndexFailed as error:
         reason = f"{error}; reinstall publisher, which brings Pagefind, or turn search off: enabled = false"
         raise BuildFailed([ContentError(CONFIG_NAME, 1, "search", reason)]) from None
+
+
+def _stage_rendered(
+    staging: Staging | None, names: list[str], render: Callable[[], bytes | tuple[bytes, ...] | ContentError]
+) -> tuple[list[Staged], int] | ContentError:
+    """Render one task's files and stage them, in the worker that rendered them: the bytes
+    never travel back to the parent, only what was staged and the first file's size.
+    Without staging (`check`), nothing is written."""
+    result = render()
+    if isinstance(result, ContentError):
+        return result
+    files = [result] if isinstance(result, bytes) else list(result)
+    if staging is None:
+        return [], len(files[0])
+    return [staging.write(name, data) for name, data in zip(names, files, strict=True)], len(files[0])
 
 
 def _render_email(renderer: EmailRenderer, entry: Entry) -> tuple[bytes, bytes, bytes]:

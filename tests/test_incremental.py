@@ -164,6 +164,36 @@ def test_parallel_and_serial_builds_are_byte_identical(publication: Publication,
     assert len(outputs(tmp_path / "serial")) > 250
 
 
+def test_workers_keep_unchanged_bytes_and_a_failed_parallel_build_leaves_no_generation(
+    publication: Publication, tmp_path: Path
+) -> None:
+    """Workers stage the files they render: re-rendered identical bytes keep the old file
+    (and its time), and files a worker wrote before another task failed go with the build."""
+    many_posts(publication, 40)
+    out = tmp_path / "out"
+    build = ("build", "--root", str(publication.root), "--out", str(out), "--jobs", "2")
+    assert run(*build).exit_code == 0
+    generations = sorted((out / ".generations").iterdir())
+    before = {p: p.stat().st_mtime_ns for p in (out / "site").resolve().rglob("*") if p.is_file()}
+    publication.write("templates/post.html", (REPO / "templates/post.html").read_text() + "{# same page #}\n")
+    result = run(*build, "--verbose")
+    assert result.exit_code == 0 and "wrote " not in result.stdout, "every page re-rendered, none changed"
+    assert sorted((out / ".generations").iterdir()) == generations, "no new generation"
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+    publication.write(
+        "templates/post.html",
+        '{% extends "base.html" %}{% block content %}'
+        "{% if entry.slug == 'post-29' %}{{ entry.nosuch.thing }}{% endif %}{{ entry.title }}"
+        "{% endblock %}\n",
+    )
+    tree = outputs(out)
+    result = run(*build)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("templates/post.html:1: template: UndefinedError: ")
+    assert sorted((out / ".generations").iterdir()) == generations, "the unfinished generation is gone"
+    assert outputs(out) == tree
+
+
 def test_quiet_prints_only_the_summary(sample: Publication) -> None:
     result = sample.build("--quiet")
     assert result.exit_code == 0

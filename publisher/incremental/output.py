@@ -28,6 +28,7 @@ import contextlib
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from publisher.incremental.outdir import (
@@ -54,6 +55,16 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
+@dataclass(frozen=True)
+class Staged:
+    """What staging one file did: written anew, or the current file's bytes (to be kept)."""
+
+    name: str
+    written: bool
+    size: int
+    mtime_ns: int
+
+
 class Staging:
     """A new output generation assembled beside the current one, then switched to.
 
@@ -73,6 +84,7 @@ class Staging:
         self.started = False
         self.committed = False
         self.folders: set[Path] = set()  # staging folders already made
+        self.made: set[str] = set()  # the same, as `write` makes them (in this process)
         live = current_generation(out)
         self.live = out / GENERATIONS / live if live else None
         numbers = [int(n) for n in _generation_names(out)]
@@ -81,23 +93,54 @@ class Staging:
     def _current_file(self, name: str) -> Path | None:
         return self.live / safe_relative(name) if self.live is not None else None
 
-    def put(self, name: str, data: bytes) -> None:
+    def put(self, name: str, data: bytes) -> Staged:
         """Stage `data` as `name` (`site/p/x/index.html`); unchanged bytes keep the old file."""
-        current = self._current_file(name)
-        try:
-            same = (
-                current is not None and current.stat().st_size == len(data) and current.read_bytes() == data
-            )
-        except OSError:
-            same = False
-        if same:
-            self.keep(name)
+        staged = self.write(name, data)
+        self.record(staged)
+        return staged
+
+    def write(self, name: str, data: bytes) -> Staged:
+        """Write `data` as `name` into the new generation, unless the current file holds
+        these bytes. Safe in a forked worker: it only touches the file system (and the
+        worker's own copy of the folder memo); the parent passes the result to `record`.
+        Workers write their own output, so file writes run on every core."""
+        relative = self._checked(name)
+        if self.live is not None:
+            current = os.path.join(self.live, relative)
+            try:
+                stat = os.stat(current)
+                if stat.st_size == len(data):
+                    with open(current, "rb") as handle:
+                        if handle.read() == data:
+                            return Staged(name, False, stat.st_size, stat.st_mtime_ns)
+            except OSError:
+                pass
+        target = os.path.join(self.root, relative)
+        folder = os.path.dirname(target)
+        if folder not in self.made:
+            os.makedirs(folder, exist_ok=True)
+            self.made.add(folder)
+        with open(target, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            stat = os.fstat(handle.fileno())
+        return Staged(name, True, stat.st_size, stat.st_mtime_ns)
+
+    def record(self, staged: Staged) -> None:
+        """Note what `write` did, in whichever process it ran: a file written, or one to keep."""
+        if not staged.written:
+            self.keep(staged.name)
             return
         self._start()
-        self._target(name).write_bytes(data)
-        if name not in self._written_names:
-            self._written_names.add(name)
-            self.written.append(name)
+        if staged.name not in self._written_names:
+            self._written_names.add(staged.name)
+            self.written.append(staged.name)
+
+    def _checked(self, name: str) -> str:
+        relative = safe_relative(name)
+        if relative.parts[0] not in self.trees:
+            raise UnsafePath(f"{name!r} is not in one of the trees {self.trees}")
+        return str(relative)
 
     def keep(self, name: str) -> None:
         """Stage the current output file `name` as it is."""
@@ -108,21 +151,14 @@ class Staging:
         if self.started:
             self._link(name)
 
-    def stat(self, name: str) -> tuple[int, int]:
-        """Size and modification time of a staged file, as it will be after `commit`."""
-        folder = self.root if self.started else self.live
-        assert folder is not None
-        stat = (folder / safe_relative(name)).stat()
-        return stat.st_size, stat.st_mtime_ns
-
     def _start(self) -> None:
         """Create the new generation and link in everything kept so far."""
         if self.started:
             return
-        self.root.mkdir(parents=True)
+        self.root.mkdir(parents=True, exist_ok=True)  # a worker's `write` may have made it
         self.started = True
         for tree in self.trees:
-            (self.root / tree).mkdir()
+            (self.root / tree).mkdir(exist_ok=True)
         for name in self.kept:
             self._link(name)
 
@@ -148,7 +184,7 @@ class Staging:
 
     def abort(self) -> None:
         """Drop the unfinished generation; the current one stays as it was."""
-        if self.started and not self.committed:
+        if not self.committed and os.path.lexists(self.root):  # started, or written to by a worker
             remove_tree(self.root)
 
     def _target(self, name: str) -> Path:
