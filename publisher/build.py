@@ -314,7 +314,6 @@ class _Writer:
         """Record a file a worker staged (`stage_rendered`)."""
         assert self.staging is not None
         self.staging.record(staged)
-        self.rendered.add(staged.name)
         self.outputs[staged.name] = (key, staged.size, staged.mtime_ns)
 
     def jobs(self, prefix: str, jobs: list[Job], workers: int, progress: Progress | None) -> list[str]:

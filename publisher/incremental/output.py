@@ -83,28 +83,22 @@ class Staging:
         self.current = set(current)
         self.started = False
         self.committed = False
-        self.folders: set[Path] = set()  # staging folders already made
-        self.made: set[str] = set()  # the same, as `write` makes them (in this process)
+        self.folders: set[str] = set()  # staging folders made (by this process: workers write too)
         live = current_generation(out)
         self.live = out / GENERATIONS / live if live else None
         numbers = [int(n) for n in _generation_names(out)]
         self.root = out / GENERATIONS / f"{max(numbers, default=0) + 1:06d}"
 
-    def _current_file(self, name: str) -> Path | None:
-        return self.live / safe_relative(name) if self.live is not None else None
-
-    def put(self, name: str, data: bytes) -> Staged:
+    def put(self, name: str, data: bytes) -> None:
         """Stage `data` as `name` (`site/p/x/index.html`); unchanged bytes keep the old file."""
-        staged = self.write(name, data)
-        self.record(staged)
-        return staged
+        self.record(self.write(name, data))
 
     def write(self, name: str, data: bytes) -> Staged:
         """Write `data` as `name` into the new generation, unless the current file holds
         these bytes. Safe in a forked worker: it only touches the file system (and the
-        worker's own copy of the folder memo); the parent passes the result to `record`.
+        worker's own copy of `folders`); the parent passes the result to `record`.
         Workers write their own output, so file writes run on every core."""
-        relative = self._checked(name)
+        relative = self._relative(name)
         if self.live is not None:
             current = os.path.join(self.live, relative)
             try:
@@ -115,12 +109,7 @@ class Staging:
                             return Staged(name, False, stat.st_size, stat.st_mtime_ns)
             except OSError:
                 pass
-        target = os.path.join(self.root, relative)
-        folder = os.path.dirname(target)
-        if folder not in self.made:
-            os.makedirs(folder, exist_ok=True)
-            self.made.add(folder)
-        with open(target, "wb") as handle:
+        with open(self._target(relative), "wb") as handle:
             handle.write(data)
             handle.flush()
             stat = os.fstat(handle.fileno())
@@ -135,12 +124,6 @@ class Staging:
         if staged.name not in self._written_names:
             self._written_names.add(staged.name)
             self.written.append(staged.name)
-
-    def _checked(self, name: str) -> str:
-        relative = safe_relative(name)
-        if relative.parts[0] not in self.trees:
-            raise UnsafePath(f"{name!r} is not in one of the trees {self.trees}")
-        return str(relative)
 
     def keep(self, name: str) -> None:
         """Stage the current output file `name` as it is."""
@@ -187,20 +170,26 @@ class Staging:
         if not self.committed and os.path.lexists(self.root):  # started, or written to by a worker
             remove_tree(self.root)
 
-    def _target(self, name: str) -> Path:
+    def _relative(self, name: str) -> str:
         relative = safe_relative(name)
         if relative.parts[0] not in self.trees:
             raise UnsafePath(f"{name!r} is not in one of the trees {self.trees}")
-        target = self.root / relative
-        if target.parent not in self.folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(target.parent)
+        return str(relative)
+
+    def _target(self, relative: str) -> str:
+        """Where `relative` goes in the new generation, its folder made (once per process)."""
+        target = os.path.join(self.root, relative)
+        folder = os.path.dirname(target)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
         return target
 
     def _link(self, name: str) -> None:
-        source = self._current_file(name)
-        assert source is not None
-        target = self._target(name)
+        assert self.live is not None
+        relative = self._relative(name)
+        source = os.path.join(self.live, relative)
+        target = self._target(relative)
         try:
             os.link(source, target)
         except FileExistsError:

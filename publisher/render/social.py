@@ -69,12 +69,8 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
     places = [(MARGIN, TITLE_TOP + number * line_height) for number in range(len(lines))]
     words = _word_pieces(title_font, lines, places, frame.boxes)
     if words is not None:
-        card = frame.indices.copy()
-        for image, box in words:
-            card.im.paste(image, box)
-        card.putpalette(_palette().getpalette() or [])
-        return _png(card)
-    masks: list[tuple[Image.core.ImagingCore, Box]] = []
+        return _indexed_card(frame, words)
+    masks: list[Piece] = []
     for (x, y), line in zip(places, lines, strict=True):
         if line:  # the coverage mask `ImageDraw.text` draws, and where it draws it
             mask, (left, top) = title_font.getmask2(line, "L", anchor="la", start=(0.0, 0.0))
@@ -87,12 +83,10 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
         return _png(draw_card(text, static_dirs).quantize(palette=_palette(), dither=Image.Dither.NONE))
     apart = not any(_overlaps(box, other) for number, box in enumerate(boxes) for other in boxes[:number])
     if apart and all(_inside(box) for box in boxes) and (table := _coverage_indices()) is not None:
-        card = frame.indices.copy()
-        for mask, box in masks:
-            if mask.size[0] and mask.size[1]:
-                card.im.paste(mask.point(table, None), tuple(int(edge) for edge in box))
-        card.putpalette(_palette().getpalette() or [])
-        return _png(card)
+        lines_indices = [
+            (mask.point(table, None), box) for mask, box in masks if mask.size[0] and mask.size[1]
+        ]
+        return _indexed_card(frame, lines_indices)
     band = frame.rgb.crop((0, top, WIDTH, bottom))
     draw = _draw(band)
     for (x, y), line in zip(places, lines, strict=True):
@@ -103,6 +97,15 @@ def social_card(text: CardText, static_dirs: list[Path]) -> bytes:
 
 
 Piece = tuple["Image.core.ImagingCore", tuple[int, int, int, int]]  # palette indices, and where they go
+
+
+def _indexed_card(frame: _Frame, pieces: list[Piece]) -> bytes:
+    """The frame with `pieces` of title pasted into its palette indices, as PNG."""
+    card = frame.indices.copy()
+    for image, box in pieces:
+        card.im.paste(image, box)
+    card.putpalette(_palette().getpalette() or [])
+    return _png(card)
 
 
 def _word_pieces(

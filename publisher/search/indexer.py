@@ -38,13 +38,9 @@ class IndexFailed(Exception):
     """Pagefind could not be started, failed, or wrote something unexpected."""
 
 
-def render_search(site: Site) -> dict[str, bytes]:
-    """The search bundle, by path in the site (`search/pagefind/pagefind.js`, ...)."""
-    return start_search(site).result()
-
-
 def start_search(site: Site) -> PagefindRun:
-    """Start indexing the posts in the background; `result()` waits for the bundle.
+    """Start indexing the posts in the background; `result()` waits for the bundle, by path
+    in the site (`search/pagefind/pagefind.js`, ...).
 
     The build starts this before it renders pages and emails, so Pagefind (a
     separate process) indexes while the build's own workers render.
